@@ -1,0 +1,3 @@
+export * from './logger';
+export * from './trpc';
+export * from './env';
