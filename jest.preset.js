@@ -6,7 +6,7 @@ module.exports = (projectDir) => ({
   testEnvironment: 'node',
   transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(projectDir, 'tsconfig.spec.json'), isolatedModules: true }] },
   moduleNameMapper: {
-    '^@microscope/(contracts|engine|storage|platform|imaging)$': path.join(root, 'libs/$1/src/index.ts'),
+    '^@microscope/(contracts|engine|storage|platform|imaging|catalog)$': path.join(root, 'libs/$1/src/index.ts'),
     '^@microscope/(ingest|render|analytics)$': path.join(root, 'apps/$1/src/index.ts'),
   },
   testMatch: ['**/*.spec.ts', '**/*.test.ts'],

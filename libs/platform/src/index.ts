@@ -1,3 +1,4 @@
 export * from './logger';
 export * from './trpc';
 export * from './env';
+export * from './http-server';

@@ -1,0 +1,143 @@
+import { ActivationsJobParams, MicroscopeError, Slug, type ModelVersion } from '@microscope/contracts';
+import type { Catalog } from '@microscope/catalog';
+import { publicProcedure, router } from '@microscope/platform';
+import type { BlobStore } from '@microscope/storage';
+import { z } from 'zod';
+import { IMAGE_FILE, registerDataset } from './datasets/register-dataset';
+import type { JobService } from './jobs/job-service';
+import type { UploadArea } from './uploads/upload-area';
+import { RegisterVersionInput, registerVersion } from './versions/register-version';
+
+export interface IngestDeps {
+  catalog: Catalog;
+  blobs: BlobStore;
+  uploads: UploadArea;
+  jobs: JobService;
+  /** What the engine runs on, as reported by backend selection. */
+  backend: () => { name: string; threads: number; simd: boolean };
+}
+
+const StudyRef = z.object({ study: Slug });
+const VersionRef = StudyRef.extend({ model: Slug, version: Slug });
+
+export function createIngestRouter(deps: IngestDeps) {
+  const { catalog } = deps;
+  return router({
+    system: router({
+      info: publicProcedure.query(() => ({ backend: deps.backend(), blobs: deps.blobs.kind })),
+    }),
+
+    studies: router({
+      list: publicProcedure.query(() => catalog.listStudies()),
+      create: publicProcedure
+        .input(z.object({ name: Slug, description: z.string().max(2000).default('') }))
+        .mutation(({ input }) => catalog.createStudy(input.name, input.description)),
+      /** A study with its models, their versions, datasets and jobs: the study page in one call. */
+      get: publicProcedure.input(StudyRef).query(async ({ input }) => {
+        const study = await catalog.getStudy(input.study);
+        const [models, versions, datasets, jobs] = await Promise.all([
+          catalog.listModels(study.id),
+          catalog.listStudyVersions(study.id),
+          catalog.listDatasets(study.id),
+          catalog.listJobs({ studyId: study.id }),
+        ]);
+        return {
+          study,
+          models: models.map((m) => ({ ...m, versions: versions.filter((v) => v.modelId === m.id) })),
+          datasets,
+          jobs,
+        };
+      }),
+    }),
+
+    versions: router({
+      register: publicProcedure.input(RegisterVersionInput).mutation(async ({ input }) => {
+        const files = new Map<string, Buffer>();
+        for (const f of await deps.uploads.list(input.uploadId)) files.set(f.name, await deps.uploads.read(input.uploadId, f.name));
+        try {
+          return await registerVersion(deps, input, files);
+        } finally {
+          await deps.uploads.discard(input.uploadId);
+        }
+      }),
+      get: publicProcedure.input(VersionRef).query(async ({ input }) => {
+        const { study, model, version } = await catalog.resolveVersion(input.study, input.model, input.version);
+        return { study, model, version, layers: await catalog.listLayers(version.id) };
+      }),
+    }),
+
+    datasets: router({
+      list: publicProcedure.input(StudyRef).query(async ({ input }) => catalog.listDatasets((await catalog.getStudy(input.study)).id)),
+      register: publicProcedure
+        .input(StudyRef.extend({ name: Slug, uploadId: z.string(), description: z.string().max(2000).default('') }))
+        .mutation(async ({ input }) => {
+          const study = await catalog.getStudy(input.study);
+          try {
+            const names = (await deps.uploads.list(input.uploadId)).map((f) => f.name).filter((n) => IMAGE_FILE.test(n));
+            if (!names.length) throw new MicroscopeError('INVALID_INPUT', 'the upload holds no image files (png, jpg, webp, gif, tiff, bmp)');
+            const images = (async function* () {
+              for (const name of names.sort()) yield { name, bytes: await deps.uploads.read(input.uploadId, name) };
+            })();
+            return await registerDataset(deps, { studyId: study.id, name: input.name, description: input.description }, images);
+          } finally {
+            await deps.uploads.discard(input.uploadId);
+          }
+        }),
+    }),
+
+    jobs: router({
+      list: publicProcedure.input(StudyRef).query(async ({ input }) => catalog.listJobs({ studyId: (await catalog.getStudy(input.study)).id })),
+      get: publicProcedure.input(z.object({ jobId: z.string().uuid() })).query(({ input }) => catalog.getJob(input.jobId)),
+      /** Dataset activations for every matching version × dataset of a study (all of them by default). */
+      requestActivations: publicProcedure
+        .input(
+          StudyRef.extend({
+            model: Slug.optional(),
+            version: Slug.optional(),
+            dataset: Slug.optional(),
+            batchSize: z.number().int().positive().max(1024).optional(),
+            topK: z.number().int().positive().max(100).optional(),
+            force: z.boolean().default(false),
+          }),
+        )
+        .mutation(async ({ input }) => {
+          const study = await catalog.getStudy(input.study);
+          const versions = await selectVersions(catalog, study.id, input.model, input.version);
+          const datasets = (await catalog.listDatasets(study.id)).filter((d) => !input.dataset || d.name === input.dataset);
+          if (input.dataset && !datasets.length) throw new MicroscopeError('NOT_FOUND', `no dataset named "${input.dataset}" in study "${input.study}"`);
+          if (!datasets.length) throw new MicroscopeError('INVALID_INPUT', `study "${input.study}" has no datasets: add one first`);
+          const results = [];
+          for (const version of versions) {
+            for (const dataset of datasets) {
+              const params = ActivationsJobParams.parse({
+                kind: 'activations',
+                versionId: version.id,
+                datasetId: dataset.id,
+                batchSize: input.batchSize,
+                topK: input.topK,
+              });
+              results.push(await deps.jobs.request(study.id, params, input.force));
+            }
+          }
+          return results;
+        }),
+    }),
+  });
+}
+
+async function selectVersions(catalog: Catalog, studyId: string, modelName?: string, label?: string): Promise<ModelVersion[]> {
+  if (label && !modelName) throw new MicroscopeError('INVALID_INPUT', 'a version label needs its model (--model)');
+  if (!modelName) {
+    const all = await catalog.listStudyVersions(studyId);
+    if (!all.length) throw new MicroscopeError('INVALID_INPUT', 'the study has no model versions: add one first');
+    return all;
+  }
+  const model = await catalog.getModel(studyId, modelName);
+  const versions = await catalog.listVersions(model.id);
+  if (!label) return versions;
+  const version = versions.find((v) => v.label === label);
+  if (!version) throw new MicroscopeError('NOT_FOUND', `model "${modelName}" has no version labelled "${label}"`);
+  return [version];
+}
+
+export type IngestRouter = ReturnType<typeof createIngestRouter>;

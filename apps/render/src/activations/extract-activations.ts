@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  envelope,
+  MicroscopeError,
+  Topics,
+  type ActivationBatch,
+  type ActivationsJobParams,
+  type DatasetImage,
+  type Job,
+  type ModelVersion,
+} from '@microscope/contracts';
+import type { Catalog } from '@microscope/catalog';
+import { listLayers, poolChannels } from '@microscope/engine';
+import { imageToInput } from '@microscope/imaging';
+import type { Logger } from '@microscope/platform';
+import type { BlobStore, Bus } from '@microscope/storage';
+import type { ModelCache } from '../models/model-cache';
+import type { ProgressReporter } from '../progress';
+
+export interface ExtractionDeps {
+  catalog: Catalog;
+  blobs: BlobStore;
+  bus: Bus;
+  models: ModelCache;
+  log: Logger;
+}
+
+/**
+ * Runs a dataset through a model version in batches and publishes, per layer and batch, every unit's spatially
+ * pooled activation (mean, max and the max's position) for analytics to store. Message ids are derived from
+ * (job, layer, batch), so a re-run after a crash republishes identical messages that consumers dedupe.
+ * Ends with `activations.completed` on the same key, which therefore arrives after every batch.
+ */
+export async function extractActivations(deps: ExtractionDeps, job: Job, params: ActivationsJobParams, progress: ProgressReporter): Promise<void> {
+  const version = await deps.catalog.getVersionById(params.versionId);
+  const dataset = await deps.catalog.getDatasetById(params.datasetId);
+  const images = await deps.catalog.listImages(dataset.id);
+  if (!images.length) throw new MicroscopeError('INVALID_INPUT', `dataset "${dataset.name}" has no images`);
+  const { ir, executor } = await deps.models.get(version);
+  const allLayers = listLayers(ir);
+  const layers = params.layers.length ? allLayers.filter((l) => params.layers.includes(l.name)) : allLayers;
+  const unknown = params.layers.filter((name) => !allLayers.some((l) => l.name === name));
+  if (unknown.length) throw new MicroscopeError('NOT_FOUND', `model version has no layer(s) ${unknown.join(', ')}`);
+
+  const log = deps.log.child({ jobId: job.id, versionId: version.id });
+  const batches = Math.ceil(images.length / params.batchSize);
+  const started = Date.now();
+  let next = loadBatch(deps.blobs, images.slice(0, params.batchSize), version);
+  for (let b = 0; b < batches; b++) {
+    const batchImages = images.slice(b * params.batchSize, (b + 1) * params.batchSize);
+    const input = await next;
+    // Decode the next batch while this one runs.
+    if (b + 1 < batches) next = loadBatch(deps.blobs, images.slice((b + 1) * params.batchSize, (b + 2) * params.batchSize), version);
+    const outputs = executor.run(input, layers.map((l) => l.name));
+    input.dispose();
+    const messages = [];
+    for (const layer of layers) {
+      const activation = outputs.get(layer.name)!;
+      const pooled = poolChannels(activation as tf.Tensor4D | tf.Tensor2D);
+      activation.dispose();
+      const batch: ActivationBatch = {
+        jobId: job.id,
+        versionId: version.id,
+        datasetId: dataset.id,
+        layer: layer.name,
+        batchIndex: b,
+        imageIndices: batchImages.map((i) => i.index),
+        units: pooled.channels,
+        gridHeight: pooled.height,
+        gridWidth: pooled.width,
+        mean: Array.from(pooled.mean),
+        max: Array.from(pooled.max),
+        argmaxY: Array.from(pooled.argmaxY),
+        argmaxX: Array.from(pooled.argmaxX),
+      };
+      messages.push({ key: version.id, value: JSON.stringify(envelope('activations.batch', batch, `${job.id}:${layer.name}:${b}`)) });
+    }
+    await deps.bus.publish(Topics.activations, messages);
+    await progress.report('running', (0.9 * (b + 1)) / batches, `extracted ${Math.min((b + 1) * params.batchSize, images.length)}/${images.length} images`);
+  }
+  const seconds = (Date.now() - started) / 1000;
+  log.info({ images: images.length, layers: layers.length, seconds, imagesPerSecond: images.length / seconds }, 'extraction finished');
+  // Before the completion message: analytics answers it with "succeeded", which must stay the latest event.
+  await progress.report('running', 0.9, 'extraction finished; computing statistics');
+  await deps.bus.publish(Topics.activations, [
+    {
+      key: version.id,
+      value: JSON.stringify(
+        envelope(
+          'activations.completed',
+          {
+            jobId: job.id,
+            versionId: version.id,
+            datasetId: dataset.id,
+            layers: layers.map((l) => ({ name: l.name, units: l.unitCount })),
+            imageCount: images.length,
+            topK: params.topK,
+          },
+          `${job.id}:completed`,
+        ),
+      ),
+    },
+  ]);
+  await progress.report('running', 0.9, 'extraction finished; computing statistics');
+}
+
+async function loadBatch(blobs: BlobStore, images: DatasetImage[], version: ModelVersion): Promise<tf.Tensor4D> {
+  const { height, width, channels } = version.input;
+  const pixels = new Float32Array(images.length * height * width * channels);
+  const arrays = await Promise.all(images.map(async (image) => imageToInput(await blobs.get(image.key), version.input, version.preprocessing)));
+  arrays.forEach((a, i) => pixels.set(a, i * a.length));
+  return tf.tensor4d(pixels, [images.length, height, width, channels]);
+}

@@ -1,0 +1,4 @@
+export * from './render-worker';
+export * from './activations/extract-activations';
+export * from './models/model-cache';
+export * from './progress';

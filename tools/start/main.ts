@@ -1,0 +1,37 @@
+import { parseEnv } from '@microscope/platform';
+import { ProductEnv, startProduct } from './product';
+import { ensureDemoStudy, watchJobs } from './demo';
+
+/**
+ * `npm start`: the whole product on one machine with no servers (embedded storage unless the environment says
+ * otherwise), the demo study created on first start, its work shown with progress, and the API address printed.
+ */
+async function main(): Promise<void> {
+  const env = parseEnv(ProductEnv);
+  const product = await startProduct(env);
+  console.log(`Microscope API at ${product.url} (tensor backend: ${product.backend.name}, ${product.backend.threads} thread(s))`);
+  console.log(`Data in ${env.MICROSCOPE_DATA_DIR}. Try: npx microscope jobs demo`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping…`);
+    await product.stop();
+    // The WASM backend's worker threads keep the event loop alive; everything is stored by now.
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  if (process.env.MICROSCOPE_DEMO !== 'false') {
+    const jobIds = await ensureDemoStudy(product);
+    await watchJobs(product, jobIds);
+    console.log(`Demo study ready. Try: npx microscope layers demo small-cnn@s1-e6`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(`microscope: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});

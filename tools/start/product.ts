@@ -1,0 +1,71 @@
+import { Catalog } from '@microscope/catalog';
+import { selectBackend, type BackendInfo } from '@microscope/engine';
+import { createAnalytics } from '@microscope/analytics';
+import { createIngest } from '@microscope/ingest';
+import { createLogger, mergeRouters, parseEnv, startApiServer, type ApiServer } from '@microscope/platform';
+import { createRenderWorker } from '@microscope/render';
+import { createStorage, StorageEnv, type Storage } from '@microscope/storage';
+import { Topics } from '@microscope/contracts';
+import { z } from 'zod';
+
+export const ProductEnv = StorageEnv.extend({
+  MICROSCOPE_HOST: z.string().default('127.0.0.1'),
+  MICROSCOPE_PORT: z.coerce.number().int().min(0).max(65535).default(4300),
+  MICROSCOPE_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
+});
+export type ProductEnv = z.infer<typeof ProductEnv>;
+
+/**
+ * The whole product in one process: ingest, render, analytics and their API on one port, over whatever storage
+ * the environment names (the embedded defaults unless told otherwise).
+ */
+export async function startProduct(env: ProductEnv = parseEnv(ProductEnv)) {
+  const log = createLogger('microscope');
+  const backend: BackendInfo = await selectBackend();
+  log.info({ backend }, 'tensor backend selected');
+  const storage: Storage = await createStorage(env);
+  await storage.warehouse.migrate();
+  await storage.bus.ensureTopics(Object.values(Topics));
+  const catalog = new Catalog(storage.warehouse);
+
+  const ingest = createIngest({
+    catalog,
+    blobs: storage.blobs,
+    bus: storage.bus,
+    log: log.child({ app: 'ingest' }),
+    backend: () => backend,
+    maxUploadBytes: env.MICROSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
+  });
+  const render = createRenderWorker({ catalog, blobs: storage.blobs, bus: storage.bus, log: log.child({ app: 'render' }) });
+  const analytics = createAnalytics({ warehouse: storage.warehouse, catalog, bus: storage.bus, log: log.child({ app: 'analytics' }) });
+  await Promise.all([ingest.start(), render.start(), analytics.start()]);
+
+  const router = mergeRouters(ingest.router, analytics.router);
+  const server: ApiServer = await startApiServer({
+    router,
+    routes: ingest.routes,
+    host: env.MICROSCOPE_HOST,
+    port: env.MICROSCOPE_PORT,
+    log,
+    health: async () => ({ backend: backend.name, blobs: storage.blobs.kind, warehouse: storage.warehouse.kind, bus: storage.bus.kind }),
+  });
+
+  return {
+    url: server.url,
+    router,
+    backend,
+    catalog,
+    storage,
+    ingest,
+    log,
+    async stop(): Promise<void> {
+      await server.close();
+      await Promise.all([render.stop(), analytics.stop(), ingest.stop()]);
+      await storage.close();
+    },
+  };
+}
+
+export type Product = Awaited<ReturnType<typeof startProduct>>;
+/** The API's type, for typed clients (the CLI, the dashboard). */
+export type ProductRouter = Product['router'];
