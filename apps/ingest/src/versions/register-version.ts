@@ -13,18 +13,21 @@ import type { BlobStore } from '@microscope/storage';
 import { z } from 'zod';
 import { contentHashOf, detectFormat, type FileSet } from './model-files';
 
-export const RegisterVersionInput = z.object({
+/** What a version is registered with, besides its files. */
+export const VersionDetails = z.object({
   study: Slug,
   model: Slug,
   label: Slug,
-  uploadId: z.string(),
   architecture: z.string().max(200).optional(),
   training: TrainingMetadata.default({}),
   preprocessing: Preprocessing.optional(),
   /** Needed only when the model's input size is not fixed in its files. */
   input: InputSpec.partial().optional(),
 });
-export type RegisterVersionInput = z.infer<typeof RegisterVersionInput>;
+export type VersionDetails = z.infer<typeof VersionDetails>;
+
+/** The API's form: the files are in an upload staged beforehand. */
+export const RegisterVersionInput = VersionDetails.extend({ uploadId: z.string() });
 
 /**
  * Validates a model's files by importing them into the IR (any error names the problem), then stores the files
@@ -32,7 +35,7 @@ export type RegisterVersionInput = z.infer<typeof RegisterVersionInput>;
  */
 export async function registerVersion(
   deps: { catalog: Catalog; blobs: BlobStore },
-  input: RegisterVersionInput,
+  input: VersionDetails,
   files: FileSet,
 ): Promise<{ version: ModelVersion; layers: number }> {
   const study = await deps.catalog.getStudy(input.study);
