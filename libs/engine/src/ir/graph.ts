@@ -9,11 +9,17 @@ export type OpType =
   | 'conv2d' // params: filter [kh, kw, inC/groups, outC], bias? [outC]; attrs: strides, dilations, pads [top, bottom, left, right], groups
   | 'depthwiseConv2d' // params: filter [kh, kw, inC, multiplier], bias?; attrs: strides, dilations, pads
   | 'dense' // params: kernel [in, out], bias? [out]
-  | 'matMul' // two inputs
+  | 'matMul' // two inputs, each at least [M, K] without batch; attrs: transposeA, transposeB
   | 'biasAdd' // params: bias [C]
   | 'scaleShift' // params: scale [C], shift [C]: folded batch norm, y = x * scale + shift
-  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' // elementwise, broadcasting; a constant operand is a param "constant"
+  // Elementwise, broadcasting. Two tensor inputs must have the same rank. A constant operand is a param "constant"
+  // (broadcast numpy-style against the batched tensor) and is the right operand unless attrs.constantFirst is true.
+  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum'
+  // Activations. attrs: leakyRelu alpha; elu alpha; hardSigmoid alpha, beta (clip(alpha*x+beta, 0, 1));
+  // softmax axis (default -1); gelu approximate 'none' | 'tanh'; clip min, max; swish beta (x*sigmoid(beta*x)).
   | 'relu' | 'relu6' | 'leakyRelu' | 'elu' | 'selu' | 'sigmoid' | 'hardSigmoid' | 'tanh' | 'softmax' | 'softplus' | 'swish' | 'hardSwish' | 'gelu' | 'clip'
+  | 'softsign' | 'mish'
+  | 'prelu' // params: alpha (broadcast like a constant operand)
   | 'maxPool' | 'avgPool' // attrs: size [kh, kw], strides, pads, countIncludePad
   | 'globalAvgPool' | 'globalMaxPool' // attrs: keepDims
   | 'lrn' // attrs: radius, bias, alpha, beta (tf.localResponseNormalization semantics)
@@ -21,7 +27,7 @@ export type OpType =
   | 'reshape' // attrs: shape (without batch)
   | 'flatten'
   | 'transpose' // attrs: perm (with batch)
-  | 'pad' // attrs: pads [[before, after] per non-batch axis], value
+  | 'pad' // attrs: pads [[before, after] per non-batch axis], value, mode? 'constant' | 'reflect' | 'symmetric'
   | 'resize' // attrs: size [h, w], method 'nearest' | 'bilinear', alignCorners, halfPixelCenters
   | 'mean' // attrs: axes (with batch), keepDims
   | 'slice' // attrs: begin, size (with batch; -1 = to the end)
