@@ -1,0 +1,19 @@
+// Storage interfaces, their embedded implementations, the warehouse schema and the backend wiring.
+// Contract test suites live in ./testing (they use jest globals, so production code never imports them).
+export type { BlobInfo, BlobStore } from './blob/blob-store';
+export { validateBlobKey, validateBlobPrefix } from './blob/blob-key';
+export { FsBlobStore } from './blob/fs-blob-store';
+
+export type { Row, SqlParams, SqlValue, Warehouse } from './warehouse/warehouse';
+export { bindParams, quoteIdentifier, quoteString } from './warehouse/bind-params';
+export { WAREHOUSE_TABLES, fromDateTimeText, schemaStatements, toDateTimeText } from './warehouse/schema';
+export type { TableSchema, WarehouseTableName } from './warehouse/schema';
+export { ChdbWarehouse } from './warehouse/chdb-warehouse';
+
+export type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus/bus';
+export { MemoryBus } from './bus/memory-bus';
+export type { MemoryBusOptions } from './bus/memory-bus';
+export { partitionForKey } from './bus/partition-for-key';
+
+export { StorageConfig, createStorage, storageBackends, storageConfigFromEnv } from './storage-from-env';
+export type { Storage } from './storage-from-env';
