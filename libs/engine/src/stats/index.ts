@@ -1,0 +1,3 @@
+export * from './unit-stats';
+export * from './top-k';
+export * from './summarize-unit';
