@@ -1,0 +1,37 @@
+/**
+ * Similarity math on activation matrices (probe images × units) of a shared probe set: unit ↔ unit correlation,
+ * best matches and one-to-one matching, and layer ↔ layer similarity (linear / debiased / minibatch CKA, SVCCA).
+ */
+export { matrix, transpose, type FloatArray, type Matrix } from './matrix';
+export { spatiallyFlattened, spatiallyPooled, type ActivationShape } from './activation-layout';
+export { columnsOf, rowsOf, type CrossProduct, type Operand } from './operand';
+export { float64CrossProduct } from './float64-cross-product';
+export { tfjsCrossProduct } from './tfjs-cross-product';
+export { columnStats, type ColumnStats } from './column-stats';
+export {
+  pearsonCorrelation,
+  type CorrelationBlock,
+  type CorrelationOptions,
+  type CorrelationResult,
+} from './correlation';
+export { TopMatchAccumulator, topMatches, type MatchList, type TopMatches, type TopMatchOptions } from './top-matches';
+export { hungarianMatch, type Assignment, type HungarianOptions } from './hungarian';
+export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen';
+export {
+  LAYER_METRICS,
+  compareLayers,
+  comparePreparedLayers,
+  debiasedCKA,
+  layerSimilarityMatrix,
+  linearCKA,
+  prepareLayer,
+  svcca,
+  type LayerMetric,
+  type LayerSimilarity,
+  type LayerSimilarityMatrix,
+  type LayerSimilarityOptions,
+  type PreparedLayer,
+  type RepresentationSpace,
+  type SvccaResult,
+} from './layer-similarity';
+export { MinibatchCKA, batchRanges, minibatchCKA, type MinibatchOptions } from './minibatch-cka';
