@@ -121,12 +121,13 @@ class ConsumerGroup {
  * messages arrive in publish order), consumer groups that share partitions and each see every message, and
  * at-least-once delivery: a handler's resolve commits its message, a reject redelivers it after `retryDelayMs` (the
  * partition waits, preserving order) and after `maxAttempts` it goes to the dead-letter topic. A closed consumer's
- * partitions, and whatever it left unacknowledged, move to the group's other or next consumer.
+ * partitions, and whatever it left unacknowledged, move to the group's other or next consumer. A consumer gets one
+ * message at a time per partition, but its partitions are delivered concurrently.
  *
  * With `journalDir`, published messages and committed offsets survive a restart: the new process redelivers every
  * message a group had not acknowledged. Messages every known group has acknowledged are released from memory (and
  * from the journal when it is compacted); a group that subscribes for the first time starts at the oldest message
- * still held, as a new Kafka group starts at the oldest retained one.
+ * still held, as a new Kafka group starts at the oldest retained one. One process per journal directory.
  */
 export class MemoryBus implements Bus {
   readonly kind = 'memory';
@@ -397,7 +398,9 @@ export class MemoryBus implements Bus {
         log.groups.set(groupName, new ConsumerGroup(groupName, start));
       }
       log.partitions.forEach((_, p) => this.release(log, p));
-      void this.serially(() => journal.compact(name, retainedRecords(log)));
+      void this.serially(() => journal.compact(name, retainedRecords(log))).catch((error: unknown) =>
+        this.warn('bus journal compaction failed; the journal keeps its old records', { topic: name, error: String(error) }),
+      );
     }
   }
 
