@@ -31,7 +31,7 @@ export class FsBlobStore implements BlobStore {
   async put(key: string, body: Buffer | Uint8Array | Readable, options?: { contentType?: string }): Promise<BlobInfo> {
     validateBlobKey(key);
     const target = this.dataPath(key);
-    const { tmp, sha256 } = await this.writeTemporary(path.dirname(target), key, body);
+    const { tmp, sha256, file } = await this.writeTemporary(path.dirname(target), key, body);
     try {
       await rename(tmp, target);
     } catch (error) {
@@ -41,7 +41,8 @@ export class FsBlobStore implements BlobStore {
       }
       throw error;
     }
-    const file = await stat(target);
+    // The sidecar describes *this* write's file (its inode survives the rename): if a racing writer's file
+    // replaced it meanwhile, the sidecar no longer matches the target and is ignored.
     const meta: Sidecar = { sha256, ino: file.ino, size: file.size, mtimeMs: file.mtimeMs, contentType: options?.contentType ?? null };
     await this.writeSidecar(key, meta);
     return info(key, file, sha256);
@@ -125,7 +126,11 @@ export class FsBlobStore implements BlobStore {
   }
 
   /** Streams the body into a new temporary file in `dir`, hashing as it goes, and makes it durable. */
-  private async writeTemporary(dir: string, key: string, body: Buffer | Uint8Array | Readable): Promise<{ tmp: string; sha256: string }> {
+  private async writeTemporary(
+    dir: string,
+    key: string,
+    body: Buffer | Uint8Array | Readable,
+  ): Promise<{ tmp: string; sha256: string; file: Stats }> {
     const tmp = path.join(dir, `.tmp-${randomUUID()}`);
     const handle = await openCreating(tmp, key);
     const hash = createHash('sha256');
@@ -139,13 +144,14 @@ export class FsBlobStore implements BlobStore {
         }
       }
       await handle.sync();
+      const file = await handle.stat();
+      await handle.close();
+      return { tmp, sha256: hash.digest('hex'), file };
     } catch (error) {
       await handle.close().catch(() => undefined);
       await unlink(tmp).catch(() => undefined);
       throw error;
     }
-    await handle.close();
-    return { tmp, sha256: hash.digest('hex') };
   }
 
   private async writeSidecar(key: string, meta: Sidecar): Promise<void> {
