@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { isMicroscopeError, type TopicName } from '@microscope/contracts';
+import { waitFor } from '../contract-helpers';
+import { describeBusContract } from './bus.contract';
+import { KafkaBus, type KafkaBusOptions } from './kafka-bus';
+
+// Runs against a real Kafka broker: `tools/services/kafka.sh start` and
+// MICROSCOPE_TEST_KAFKA_BROKERS=127.0.0.1:19092 (.ci/run sets it). Topics and groups are unique per test.
+const brokers = process.env.MICROSCOPE_TEST_KAFKA_BROKERS?.split(',').filter(Boolean);
+
+if (!brokers?.length) {
+  describe('KafkaBus', () => {
+    it.skip('needs a Kafka broker: run tools/services/kafka.sh start and set MICROSCOPE_TEST_KAFKA_BROKERS=127.0.0.1:19092', () => undefined);
+  });
+} else {
+  const options = (extra: Partial<KafkaBusOptions> = {}): KafkaBusOptions => ({ brokers, clientId: 'microscope-test', ...extra });
+
+  describeBusContract('KafkaBus', async () => {
+    let bus = new KafkaBus(options());
+    return {
+      bus,
+      // Messages and committed offsets live in the broker: a new bus (a new process) picks up where the group was.
+      restart: async () => {
+        await bus.close();
+        bus = new KafkaBus(options());
+        return bus;
+      },
+      cleanup: () => bus.close(),
+    };
+  });
+
+  describe('KafkaBus specifics', () => {
+    const admin = new Kafka({ brokers, logLevel: logLevel.NOTHING }).admin();
+    const buses: KafkaBus[] = [];
+    const newBus = (extra: Partial<KafkaBusOptions> = {}) => {
+      const bus = new KafkaBus(options(extra));
+      buses.push(bus);
+      return bus;
+    };
+    const topicName = () => `microscope.test-${randomUUID().slice(0, 12)}` as TopicName;
+
+    beforeAll(() => admin.connect());
+    afterAll(async () => {
+      for (const bus of buses) await bus.close();
+      await admin.disconnect();
+    });
+
+    it('creates topics with the configured partitions and message size, and leaves existing ones alone', async () => {
+      const bus = newBus({ partitions: 3, maxMessageBytes: 2 * 1024 * 1024 });
+      const topic = topicName();
+      await bus.ensureTopics([topic]);
+      await newBus({ partitions: 6 }).ensureTopics([topic]); // another process, other defaults: no change
+      const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      expect(metadata.partitions).toHaveLength(3);
+      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['max.message.bytes'] }] });
+      expect(described.resources[0].configEntries[0].configValue).toBe(String(2 * 1024 * 1024));
+    });
+
+    it('creates a topic on first publish, like the embedded bus', async () => {
+      const bus = newBus();
+      const topic = topicName();
+      await bus.publish(topic, [{ key: 'k', value: 'v' }]);
+      const offsets = await admin.fetchTopicOffsets(topic);
+      expect(offsets.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
+    });
+
+    it('carries messages near the size limit (compressed on the wire) and refuses larger ones with TOO_LARGE', async () => {
+      const bus = newBus({ maxMessageBytes: 1024 * 1024 });
+      const topic = topicName();
+      const got: string[] = [];
+      await bus.subscribe({ topic, group: `g-${randomUUID()}`, handler: async (m) => void got.push(m.value) });
+      // JSON numbers like an activation batch: ~900 KB of text, far smaller compressed.
+      const big = JSON.stringify(Array.from({ length: 50_000 }, (_, i) => Math.round(Math.sin(i) * 1e6) / 1e3));
+      await bus.publish(topic, [{ key: 'v1', value: big }]);
+      await waitFor(() => got.length === 1, 20_000, 'the big message');
+      expect(got[0]).toBe(big);
+
+      const random = Buffer.from(Array.from({ length: 1_600_000 }, () => 33 + Math.floor(Math.random() * 90))).toString('latin1');
+      const failure = await bus.publish(topic, [{ key: 'v1', value: random }]).catch((e: unknown) => e);
+      expect(isMicroscopeError(failure) && failure.code).toBe('TOO_LARGE');
+    }, 60_000);
+
+    it('keeps the group alive through a handler slower than the session timeout (heartbeats while it runs)', async () => {
+      const bus = newBus({ sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 });
+      const topic = topicName();
+      const group = `g-${randomUUID()}`;
+      const attempts: number[] = [];
+      await bus.subscribe({
+        topic,
+        group,
+        handler: async (m) => {
+          attempts.push(m.attempt);
+          await new Promise((resolve) => setTimeout(resolve, 9000));
+        },
+      });
+      await bus.publish(topic, [{ key: 'k', value: 'slow' }]);
+      await waitFor(() => bus.drained(topic, group), 30_000, 'the slow message to be acknowledged');
+      expect(attempts).toEqual([1]); // not taken away and redelivered mid-way
+    }, 60_000);
+
+    it('refuses a malformed broker list and reports an unreachable broker as UNAVAILABLE', async () => {
+      expect(() => new KafkaBus({ brokers: ['localhost'] })).toThrow(/host:port/);
+      const unreachable = new KafkaBus({ brokers: ['127.0.0.1:1'], clientRetry: { retries: 1, initialRetryTimeMs: 100, maxRetryTimeMs: 200 } });
+      const failure = await unreachable.ensureTopics([topicName()]).catch((e: unknown) => e);
+      expect(isMicroscopeError(failure) && failure.code).toBe('UNAVAILABLE');
+      expect((failure as Error).message).toMatch(/is Kafka reachable/);
+      await unreachable.close();
+    }, 30_000);
+  });
+}
