@@ -1,0 +1,116 @@
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../test-support/backend';
+import { gradientError, spreadProbes } from '../test-support/finite-differences';
+import { Rng } from '../rng';
+import { compose, STANDARD_ANGLES, STANDARD_SCALES, standardTransforms } from './compose';
+import { jitter } from './jitter';
+import { pad } from './pad';
+import { rotate, shear } from './rotate';
+import { randomScale } from './scale';
+
+/** A Gaussian blob of σ px centred at (x0, y0) on black, size×size, one channel. */
+function blob(size: number, x0: number, y0: number, sigma: number): Float32Array {
+  const out = new Float32Array(size * size);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = Math.exp(-((x - x0) ** 2 + (y - y0) ** 2) / (2 * sigma * sigma));
+  return out;
+}
+
+function centroid(values: ArrayLike<number>, size: number): [number, number] {
+  let [sx, sy, s] = [0, 0, 0];
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      sx += x * values[y * size + x];
+      sy += y * values[y * size + x];
+      s += values[y * size + x];
+    }
+  }
+  return [sx / s, sy / s];
+}
+
+describe.each(['wasm', 'cpu'] as const)('transforms on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it.each([10, -10, 30, 4])('rotates by %i° counter-clockwise on screen', (degrees) => {
+    const size = 41;
+    const c = (size - 1) / 2;
+    const image = tf.tensor4d(blob(size, c + 10, c, 2), [1, size, size, 1]);
+    const rotated = rotate(image, degrees, 0);
+    const got = rotated.dataSync();
+    const t = (degrees * Math.PI) / 180;
+    // Counter-clockwise on screen = clockwise in image coordinates (y down).
+    const [ex, ey] = [c + 10 * Math.cos(t), c - 10 * Math.sin(t)];
+    const [gx, gy] = centroid(got, size);
+    expect(Math.hypot(gx - ex, gy - ey)).toBeLessThan(0.15);
+    // Close to the exact rotated blob everywhere (the shears interpolate linearly three times).
+    const exact = blob(size, ex, ey, 2);
+    let worst = 0;
+    for (let i = 0; i < exact.length; i++) worst = Math.max(worst, Math.abs(exact[i] - got[i]));
+    expect(worst).toBeLessThan(0.08);
+    tf.dispose([image, rotated]);
+  });
+
+  it('shears by whole pixels exactly and fills from outside', () => {
+    // k = 1 on a 5-row image: rows shift by −2 … 2 pixels.
+    const values = Float32Array.from({ length: 5 * 6 }, (_, i) => i + 1);
+    const image = tf.tensor4d(values, [1, 5, 6, 1]);
+    const out = shear(image, 'x', 1, -1).dataSync();
+    for (let y = 0; y < 5; y++) {
+      for (let x = 0; x < 6; x++) {
+        const source = x + (y - 2);
+        expect(out[y * 6 + x]).toBeCloseTo(source >= 0 && source < 6 ? values[y * 6 + source] : -1, 5);
+      }
+    }
+    image.dispose();
+  });
+
+  it('rotation gradient matches finite differences', () => {
+    const x = tf.tensor4d(new Rng(1).normals(2 * 9 * 11 * 2, 1), [2, 9, 11, 2]);
+    const weights = tf.tensor4d(new Rng(2).normals(2 * 9 * 11 * 2, 1), [2, 9, 11, 2]);
+    for (const degrees of [7, -10]) {
+      const f = (t: tf.Tensor): tf.Scalar => tf.sum(tf.mul(rotate(t as tf.Tensor4D, degrees, 0.5), weights));
+      expect(gradientError(f, x, spreadProbes(x.size, 24), 0.5, 0.1)).toBeLessThan(1e-3);
+    }
+    tf.dispose([x, weights]);
+  });
+
+  it('scale gradient matches finite differences', () => {
+    const x = tf.tensor4d(new Rng(3).normals(1 * 10 * 10 * 3, 1), [1, 10, 10, 3]);
+    const scale = randomScale([1.3]);
+    const out = scale(x, new Rng(0));
+    const weights = tf.tensor4d(new Rng(4).normals(out.size, 1), out.shape);
+    const f = (t: tf.Tensor): tf.Scalar => tf.sum(tf.mul(scale(t as tf.Tensor4D, new Rng(0)), weights));
+    expect(gradientError(f, x, spreadProbes(x.size, 24), 0.5, 0.1)).toBeLessThan(1e-3);
+    tf.dispose([x, out, weights]);
+  });
+
+  it('pads with a constant and jitters by a crop of 0…d', () => {
+    const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
+    const padded = pad(2, 0.5)(x, new Rng(0));
+    expect(padded.shape).toEqual([1, 8, 8, 1]);
+    expect(padded.dataSync()[0]).toBeCloseTo(0.5);
+    const offsets = new Set<string>();
+    const rng = new Rng(1);
+    const marker = tf.tensor4d(Float32Array.from({ length: 36 }, (_, i) => i), [1, 6, 6, 1]);
+    for (let i = 0; i < 200; i++) {
+      const first = jitter(2)(marker, rng).dataSync()[0];
+      offsets.add(`${Math.floor(first / 6)},${first % 6}`);
+    }
+    expect(offsets.size).toBe(9); // every offset pair in 0..2 × 0..2
+    tf.dispose([x, padded, marker]);
+  });
+
+  it("applies Lucid's standard set: sizes and determinism for a seed", () => {
+    expect(STANDARD_SCALES.length).toBe(11);
+    expect(STANDARD_SCALES[0]).toBeCloseTo(0.9);
+    expect(STANDARD_SCALES[10]).toBeCloseTo(1.1);
+    expect(STANDARD_ANGLES.filter((a) => a === 0).length).toBe(6);
+    const images = tf.tensor4d(new Rng(5).normals(2 * 32 * 32 * 3, 0.2).map((v) => v + 0.5), [2, 32, 32, 3]);
+    const transform = compose(standardTransforms());
+    const allowed = STANDARD_SCALES.map((s) => Math.floor(s * 48) - 4);
+    const a = transform(images, new Rng(11));
+    const b = transform(images, new Rng(11));
+    expect(allowed).toContain(a.shape[1]);
+    expect(Array.from(a.dataSync())).toEqual(Array.from(b.dataSync()));
+    tf.dispose([images, a, b]);
+  });
+});
