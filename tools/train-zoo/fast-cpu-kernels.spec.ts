@@ -33,10 +33,10 @@ const poolCases: PoolCase[] = [
 
 interface Gradients { conv: Float32Array[][]; depthwise: Float32Array[][]; pool: Float32Array[] }
 
-// Inputs are fixed once, then gradients are taken twice: with the stock kernels and with ours.
-const convInputs = convCases.map((c) => ({ x: randomTensor(c.x), w: randomTensor(c.filter) }));
-const depthwiseInputs = depthwiseCases.map((c) => ({ x: randomTensor(c.x), w: randomTensor(c.filter) }));
-const poolInputs = poolCases.map((c) => ({ x: randomTensor(c.x, c.ties) }));
+// Inputs are made once (on the cpu backend), then gradients are taken twice: with the stock kernels and with ours.
+let convInputs: { x: tf.Tensor; w: tf.Tensor }[];
+let depthwiseInputs: { x: tf.Tensor; w: tf.Tensor }[];
+let poolInputs: { x: tf.Tensor }[];
 
 function gradients(): Gradients {
   // A non-uniform upstream gradient (weights by a fixed ramp) so every output position matters.
@@ -66,6 +66,9 @@ describe('fast cpu gradient kernels', () => {
 
   beforeAll(async () => {
     await tf.setBackend('cpu');
+    convInputs = convCases.map((c) => ({ x: randomTensor(c.x), w: randomTensor(c.filter) }));
+    depthwiseInputs = depthwiseCases.map((c) => ({ x: randomTensor(c.x), w: randomTensor(c.filter) }));
+    poolInputs = poolCases.map((c) => ({ x: randomTensor(c.x, c.ties) }));
     stock = gradients();
     installFastCpuKernels();
     fast = gradients();
