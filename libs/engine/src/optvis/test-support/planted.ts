@@ -36,13 +36,15 @@ export function orientedUnits(orientations: readonly number[], options: { kernel
   const packed = new Float32Array(k * k * orientations.length);
   filters.forEach((f, u) => f.forEach((v, i) => (packed[i * orientations.length + u] = v)));
   const filter = tf.tensor4d(packed, [k, k, 1, orientations.length]);
-  const forward: ForwardFn = (images, layers) =>
-    tf.tidy(() => {
+  const forward: ForwardFn = (images, layers) => {
+    const outputs = tf.tidy(() => {
       const gray = tf.mean(images, 3, true) as tf.Tensor4D;
       const pre = tf.conv2d(gray, filter, 1, 'valid');
       const all: Record<string, tf.Tensor> = { pre, edges: tf.relu(pre) };
-      return new Map(layers.map((l) => [l, all[l]]));
+      return layers.map((l) => all[l]);
     });
+    return new Map(layers.map((l, i) => [l, outputs[i]]));
+  };
   return { forward, dispose: () => filter.dispose() };
 }
 
@@ -53,13 +55,16 @@ export function smallConvnet(channels: number, seed = 1): PlantedNetwork {
     tf.randomNormal([3, 3, 8, 8], 0, 0.2, 'float32', seed + 1),
     tf.randomNormal([3, 3, 8, 6], 0, 0.2, 'float32', seed + 2),
   ] as tf.Tensor4D[];
-  const forward: ForwardFn = (images, layers) =>
-    tf.tidy(() => {
+  const forward: ForwardFn = (images, layers) => {
+    // tf.tidy keeps tensors returned in arrays and objects, not in Maps.
+    const outputs = tf.tidy(() => {
       const conv1 = tf.relu(tf.conv2d(images, weights[0], 1, 'same'));
       const conv2 = tf.relu(tf.conv2d(conv1, weights[1], 2, 'same'));
       const conv3 = tf.relu(tf.conv2d(conv2, weights[2], 1, 'same'));
       const all: Record<string, tf.Tensor> = { conv1, conv2, conv3 };
-      return new Map(layers.map((l) => [l, all[l]]));
+      return layers.map((l) => all[l]);
     });
+    return new Map(layers.map((l, i) => [l, outputs[i]]));
+  };
   return { forward, dispose: () => weights.forEach((w) => w.dispose()) };
 }

@@ -1,0 +1,3 @@
+export { objective, sum, product, scaled, negative, type Objective, type Activations } from './objective';
+export { channel, neuron, direction, deepdream, caricature, type ItemOptions, type NeuronOptions, type DirectionOptions, type CaricatureOptions } from './units';
+export { diversity, type DiversityOptions } from './diversity';
