@@ -62,9 +62,29 @@ export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | 
   });
 }
 
+/**
+ * The filter of a dilated convolution with zeros between its taps: the same convolution without dilation. TF.js
+ * has no gradient for dilated convolutions, so under a tape they run this way.
+ */
+export function dilateFilter(filter: tf.Tensor4D, dilations: [number, number]): tf.Tensor4D {
+  const [dh, dw] = dilations;
+  if (dh === 1 && dw === 1) return filter;
+  return tf.tidy(() => {
+    const [kh, kw, c, m] = filter.shape;
+    const spread = tf.pad(tf.reshape(filter, [kh, 1, kw, 1, c, m]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+    const full = tf.reshape(spread, [kh * dh, kw * dw, c, m]);
+    return tf.slice(full, [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, c, m]) as tf.Tensor4D;
+  });
+}
+
+const isDilated = (opts: ConvOptions): boolean => opts.dilations[0] !== 1 || opts.dilations[1] !== 1;
+
 function plainConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
   const kernel: [number, number] = [filter.shape[0], filter.shape[1]];
   const p = padded(x, kernel, opts);
+  if (isRecordingGradients() && isDilated(opts)) {
+    return addBias(tf.conv2d(p.x, dilateFilter(filter, opts.dilations), opts.strides, p.pad), bias);
+  }
   if (!isRecordingGradients()) {
     // Forward only: the fused kernel adds the bias in the same pass. Under a tape the fused op's gradient
     // always computes the filter gradient, which WASM lacks (ENGINE-NOTES), so the plain op is used there.
@@ -77,6 +97,9 @@ function plainConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | un
 export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
   return tf.tidy(() => {
     const p = padded(x, [filter.shape[0], filter.shape[1]], opts);
+    if (isRecordingGradients() && isDilated(opts)) {
+      return addBias(tf.depthwiseConv2d(p.x, dilateFilter(filter, opts.dilations), opts.strides, p.pad), bias);
+    }
     if (!isRecordingGradients()) {
       return tf.fused.depthwiseConv2d({ x: p.x, filter, strides: opts.strides, pad: p.pad, dilations: opts.dilations, bias });
     }

@@ -12,13 +12,13 @@ function randomizeWeights(model: tf.LayersModel, seed = 1): void {
   model.setWeights(
     model.weights.map((w, i) =>
       w.name.includes('moving_variance')
-        ? tf.randomUniform(w.shape, 0.5, 2, 'float32', seed + i)
-        : tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', seed + i), 0.5),
+        ? tf.randomUniform(w.shape as number[], 0.5, 2, 'float32', seed + i)
+        : tf.mul(tf.randomNormal(w.shape as number[], 0, 1, 'float32', seed + i), 0.5),
     ),
   );
 }
 
-const image = (shape: number[], seed = 7): tf.Tensor4D => tf.randomNormal([2, ...shape.slice(1)], 0, 1, 'float32', seed) as tf.Tensor4D;
+const image = (shape: (number | null)[], seed = 7): tf.Tensor4D => tf.randomNormal([2, ...(shape.slice(1) as number[])] as [number, number, number, number], 0, 1, 'float32', seed) as tf.Tensor4D;
 
 /** Every Keras layer's IR node (same name) must equal what TF.js layers computes for that layer. */
 async function expectImportMatches(model: tf.LayersModel, files?: FileMap): Promise<void> {
@@ -26,7 +26,7 @@ async function expectImportMatches(model: tf.LayersModel, files?: FileMap): Prom
   validateGraph(ir);
   const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
   const probe = tf.model({ inputs: model.inputs, outputs: layers.map((l) => l.output as tf.SymbolicTensor) });
-  const x = image(model.inputs[0].shape as number[]);
+  const x = image(model.inputs[0].shape);
   const expected = probe.predict(x) as tf.Tensor[];
   const executor = new Executor(ir);
   const got = executor.run(x, layers.map((l) => l.name));
@@ -172,7 +172,7 @@ describe('importTfjsLayersModel on WASM', () => {
   it('decodes uint8-quantized and float16 weights', async () => {
     const model = convNet();
     // Weights exactly representable both as -1 + q / 128 (q = 0..255) and in float16, so predictions must agree.
-    model.setWeights(model.weights.map((w, i) => tf.add(-1, tf.div(tf.floor(tf.randomUniform(w.shape, 0, 256, 'float32', i)), 128))));
+    model.setWeights(model.weights.map((w, i) => tf.add(-1, tf.div(tf.floor(tf.randomUniform(w.shape as number[], 0, 256, 'float32', i)), 128))));
     const plain = await saveLayersModel(model);
     const manifest = JSON.parse(plain['model.json'] as string);
     const specs = manifest.weightsManifest[0].weights as tf.io.WeightsManifestEntry[];

@@ -6,16 +6,11 @@ import { validateGraph } from '../ir/validate';
 import { LayerConfig } from './keras/config';
 import { LAYER_CONVERTERS, type LayerContext } from './keras/layer-converters';
 import { readKerasTopology, type KerasLayer } from './keras/topology';
+import { resolveInputShape, type ImportOptions } from './import-options';
 import { parseModelJson, type ModelJson } from './model-json';
 import type { ModelFiles } from './model-files';
 import { floatValues, loadWeights, type DecodedTensor } from './weights';
 
-export interface ImportOptions {
-  /** [H, W, C] for models whose stored input size has unknown (null / -1) dimensions. */
-  inputShape?: [number, number, number];
-  /** Where model.json lies among the files (default "model.json"); shard paths are relative to it. */
-  modelJsonName?: string;
-}
 
 /** Reads model.json, rejecting a missing file with a message about the model rather than a path. */
 export async function readModelJson(files: ModelFiles, options: ImportOptions): Promise<{ json: ModelJson; name: string }> {
@@ -37,26 +32,6 @@ export async function importTfjsLayersModel(files: ModelFiles, options: ImportOp
   const ir = convertLayersModel(json, weights, options);
   validateGraph(ir);
   return ir;
-}
-
-/** Fills unknown input dimensions from options, checking the model's fixed ones agree. */
-export function resolveInputShape(stored: (number | null)[], options: ImportOptions, inputName: string): [number, number, number] {
-  if (stored.length !== 4) {
-    throw new MicroscopeError('UNSUPPORTED', `input "${inputName}" has shape ${formatShape(stored.slice(1) as number[])}; only image inputs [H, W, C] are supported`);
-  }
-  const dims = stored.slice(1).map((d) => (d === null || d < 0 ? null : d));
-  const given = options.inputShape;
-  const out = dims.map((d, i) => {
-    if (given && d !== null && given[i] !== d) {
-      throw new MicroscopeError('INVALID_INPUT', `input "${inputName}" is fixed at ${formatShape(dims as number[])}; the requested ${formatShape(given)} differs`);
-    }
-    const v = d ?? given?.[i];
-    if (v === undefined) {
-      throw new MicroscopeError('INVALID_INPUT', `input "${inputName}" has no fixed size (${JSON.stringify(stored.slice(1))}); give the input shape [H, W, C]`);
-    }
-    return v;
-  });
-  return [out[0], out[1], out[2]];
 }
 
 export function convertLayersModel(json: ModelJson, weights: Map<string, DecodedTensor>, options: ImportOptions = {}): GraphIR {

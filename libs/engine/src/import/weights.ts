@@ -85,8 +85,9 @@ function decodeWeight(
   }
   const bytes = size * width;
   if (offset + bytes > buffer.byteLength) throw truncated(bytes);
-  // Copy so typed arrays are aligned and independent of the shard buffer.
-  const raw = buffer.slice(offset, offset + bytes).buffer;
+  // Copy so typed arrays are aligned and independent of the shard buffer. Uint8Array's slice, not the argument's
+  // own: a Node Buffer's slice is a view into a shared pool, whose .buffer would be the whole pool.
+  const raw = Uint8Array.prototype.slice.call(buffer, offset, offset + bytes).buffer;
 
   let floats: Float32Array | undefined;
   if (q) {
