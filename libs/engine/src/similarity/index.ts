@@ -16,7 +16,7 @@ export {
 } from './correlation';
 export { TopMatchAccumulator, topMatches, type MatchList, type TopMatches, type TopMatchOptions } from './top-matches';
 export { hungarianMatch, type Assignment, type HungarianOptions } from './hungarian';
-export { symmetricEigen, type SymmetricEigen } from './symmetric-eigen';
+export { symmetricEigen, symmetricEigenvalues, type SymmetricEigen } from './symmetric-eigen';
 export {
   LAYER_METRICS,
   compareLayers,

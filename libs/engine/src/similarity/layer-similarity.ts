@@ -2,7 +2,7 @@ import { MicroscopeError } from '@microscope/contracts';
 import { float64CrossProduct } from './float64-cross-product';
 import { assertFinite, assertSameProbeSet, columnMeans, matrix, type Matrix } from './matrix';
 import { columnsOf, rowsOf, type CrossProduct, type Operand } from './operand';
-import { symmetricEigen } from './symmetric-eigen';
+import { symmetricEigen, symmetricEigenvalues } from './symmetric-eigen';
 
 export type LayerMetric = 'linearCKA' | 'debiasedCKA' | 'svcca';
 export const LAYER_METRICS: readonly LayerMetric[] = ['linearCKA', 'debiasedCKA', 'svcca'];
@@ -295,7 +295,7 @@ function canonicalCorrelations(m: Matrix, multiply: CrossProduct, keptX: number,
   if (size === 0) return { mean: 0, correlations: new Float64Array(0), keptX, keptY };
   const side = keptX <= keptY ? rowsOf(m) : columnsOf(m);
   const squared = multiply(side, side, { symmetric: true });
-  const { values } = symmetricEigen(squared, size);
+  const values = symmetricEigenvalues(squared, size);
   const correlations = values.map((v) => Math.min(1, Math.sqrt(Math.max(0, v))));
   return { mean: sum(correlations) / size, correlations, keptX, keptY };
 }

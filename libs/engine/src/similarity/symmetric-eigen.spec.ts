@@ -1,5 +1,5 @@
 import { matrix, transpose } from './matrix';
-import { symmetricEigen } from './symmetric-eigen';
+import { symmetricEigen, symmetricEigenvalues } from './symmetric-eigen';
 import { maxAbsDifference, multiply, randomMatrix, randomOrthogonal } from './testing/random';
 import { jacobiEigen } from './testing/textbook';
 
@@ -28,6 +28,7 @@ describe('symmetricEigen', () => {
     expect(decomposition).toBeLessThan(1e-12 * n);
     expect(orthogonality).toBeLessThan(1e-13 * n);
     for (let i = 1; i < n; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1]);
+    expect(maxAbsDifference(symmetricEigenvalues(a, n), values)).toBeLessThan(1e-12 * n);
     if (n <= 30) {
       const reference = jacobiEigen(matrix(n, n, a)).values;
       expect(maxAbsDifference(values, reference)).toBeLessThan(1e-12 * n);
@@ -42,6 +43,7 @@ describe('symmetricEigen', () => {
     const a = Float64Array.from(multiply(qd, transpose(q)).data);
     const { values, vectors } = symmetricEigen(a, n);
     expect(maxAbsDifference(values, spectrum)).toBeLessThan(1e-13);
+    expect(maxAbsDifference(symmetricEigenvalues(a, n), spectrum)).toBeLessThan(1e-13);
     const { decomposition, orthogonality } = residuals(a, n, values, vectors);
     expect(decomposition).toBeLessThan(1e-13);
     expect(orthogonality).toBeLessThan(1e-13);

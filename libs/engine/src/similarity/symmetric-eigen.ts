@@ -16,16 +16,8 @@ const MAX_ITERATIONS_PER_VALUE = 100;
  * so every inner loop walks memory contiguously.
  */
 export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
-  if (a.length !== n * n) throw new MicroscopeError('INVALID_INPUT', `expected ${n * n} values for a ${n} × ${n} matrix`);
-  // w[j * n + k] plays JAMA's V[k][j]; since a is symmetric its transpose is itself.
-  const w = Float64Array.from(a);
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  if (n > 0) {
-    householderTridiagonal(w, d, e, n);
-    implicitQL(w, d, e, n);
-  }
-  const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[j] - d[i] || i - j);
+  const { d, w } = diagonalise(a, n, true);
+  const order = descendingOrder(d);
   const values = new Float64Array(n);
   const vectors = new Float64Array(n * n);
   order.forEach((from, to) => {
@@ -35,8 +27,37 @@ export function symmetricEigen(a: Float64Array, n: number): SymmetricEigen {
   return { values, vectors };
 }
 
-/** tred2: on return d is the diagonal, e[1..] the subdiagonal, and w holds the accumulated transformation. */
-function householderTridiagonal(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/**
+ * Eigenvalues only, largest first: the same reduction without accumulating the transformations, which skips
+ * most of the work (O(n³) with a ~5× smaller constant, the QL phase drops to O(n²)).
+ */
+export function symmetricEigenvalues(a: Float64Array, n: number): Float64Array {
+  const { d } = diagonalise(a, n, false);
+  return Float64Array.from(descendingOrder(d), (i) => d[i]);
+}
+
+function diagonalise(a: Float64Array, n: number, withVectors: boolean): { d: Float64Array; w: Float64Array } {
+  if (a.length !== n * n) throw new MicroscopeError('INVALID_INPUT', `expected ${n * n} values for a ${n} × ${n} matrix`);
+  // w[j * n + k] plays JAMA's V[k][j]; since a is symmetric its transpose is itself.
+  const w = Float64Array.from(a);
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  if (n > 0) {
+    householderTridiagonal(w, d, e, n, withVectors);
+    implicitQL(withVectors ? w : null, d, e, n);
+  }
+  return { d, w };
+}
+
+function descendingOrder(d: Float64Array): number[] {
+  return Array.from({ length: d.length }, (_, i) => i).sort((i, j) => d[j] - d[i] || i - j);
+}
+
+/**
+ * tred2: on return d is the diagonal, e[1..] the subdiagonal, and (withVectors) w holds the accumulated
+ * transformation.
+ */
+function householderTridiagonal(w: Float64Array, d: Float64Array, e: Float64Array, n: number, withVectors: boolean): void {
   for (let j = 0; j < n; j++) d[j] = w[j * n + n - 1];
   for (let i = n - 1; i > 0; i--) {
     // Scale to avoid under/overflow.
@@ -93,6 +114,12 @@ function householderTridiagonal(w: Float64Array, d: Float64Array, e: Float64Arra
     }
     d[i] = h;
   }
+  if (!withVectors) {
+    // The reduction left the tridiagonal's diagonal on w's diagonal.
+    for (let j = 0; j < n; j++) d[j] = w[j * n + j];
+    e[0] = 0;
+    return;
+  }
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
     w[i * n + n - 1] = w[i * n + i];
@@ -118,8 +145,8 @@ function householderTridiagonal(w: Float64Array, d: Float64Array, e: Float64Arra
   e[0] = 0;
 }
 
-/** tql2: diagonalises the tridiagonal (d, e), rotating the rows of w along; d ends up holding the eigenvalues. */
-function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/** tql2: diagonalises the tridiagonal (d, e), rotating the rows of w along if given; d ends with the eigenvalues. */
+function implicitQL(w: Float64Array | null, d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -167,14 +194,7 @@ function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
-          // Accumulate the rotation into rows i and i + 1 of w.
-          const upper = (i + 1) * n;
-          const lower = i * n;
-          for (let k = 0; k < n; k++) {
-            const t = w[upper + k];
-            w[upper + k] = s * w[lower + k] + c * t;
-            w[lower + k] = c * w[lower + k] - s * t;
-          }
+          if (w) rotateRows(w, n, i, c, s);
         }
         p = (-s * s2 * c3 * el1 * e[l]) / dl1;
         e[l] = s * p;
@@ -183,5 +203,16 @@ function implicitQL(w: Float64Array, d: Float64Array, e: Float64Array, n: number
     }
     d[l] += f;
     e[l] = 0;
+  }
+}
+
+/** Accumulates one QL rotation into rows i and i + 1 of w. */
+function rotateRows(w: Float64Array, n: number, i: number, c: number, s: number): void {
+  const upper = (i + 1) * n;
+  const lower = i * n;
+  for (let k = 0; k < n; k++) {
+    const t = w[upper + k];
+    w[upper + k] = s * w[lower + k] + c * t;
+    w[lower + k] = c * w[lower + k] - s * t;
   }
 }
