@@ -72,7 +72,7 @@ model
       label,
       uploadId,
       architecture: opts.architecture as string | undefined,
-      training: { seed: opts.seed as number | undefined, epoch: opts.epoch as number | undefined, step: opts.step as number | undefined },
+      training: definedOnly({ seed: opts.seed as number | undefined, epoch: opts.epoch as number | undefined, step: opts.step as number | undefined }),
       preprocessing:
         opts.scale !== undefined || opts.mean || opts.std
           ? { scale: (opts.scale as number) ?? 1 / 255, mean: (opts.mean as number[]) ?? [0], std: (opts.std as number[]) ?? [1] }
@@ -201,6 +201,9 @@ async function modelFiles(target: string): Promise<{ name: string; path: string 
   }
   return [{ name: base, path: target }];
 }
+
+const definedOnly = <T extends Record<string, unknown>>(o: T) =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
 
 function progressBar(quiet: boolean, label: string, total: number): SingleBar | null {
   if (quiet || !process.stderr.isTTY) return null;

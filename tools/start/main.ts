@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   if (process.env.MICROSCOPE_DEMO !== 'false') {
     const jobIds = await ensureDemoStudy(product);
     await watchJobs(product, jobIds);
-    console.log(`Demo study ready. Try: npx microscope layers demo small-cnn@s1-e6`);
+    console.log(`Demo study ready. Try: npx microscope layers demo small-cnn-seed1@s1-e6`);
   }
 }
 

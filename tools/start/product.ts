@@ -4,11 +4,11 @@ import { createAnalytics } from '@microscope/analytics';
 import { createIngest } from '@microscope/ingest';
 import { createLogger, mergeRouters, parseEnv, startApiServer, type ApiServer } from '@microscope/platform';
 import { createRenderWorker } from '@microscope/render';
-import { createStorage, StorageEnv, type Storage } from '@microscope/storage';
+import { createStorage, StorageConfig, type Storage } from '@microscope/storage';
 import { Topics } from '@microscope/contracts';
 import { z } from 'zod';
 
-export const ProductEnv = StorageEnv.extend({
+export const ProductEnv = StorageConfig.extend({
   MICROSCOPE_HOST: z.string().default('127.0.0.1'),
   MICROSCOPE_PORT: z.coerce.number().int().min(0).max(65535).default(4300),
   MICROSCOPE_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),

@@ -51,7 +51,57 @@ export function createAnalyticsRouter(deps: { warehouse: Warehouse; catalog: Cat
         return { dataset: dataset.name, layers: await layerSummaries(warehouse, version.id, dataset.id) };
       }),
     }),
+
+    // ---- Added for the dashboard (apps/web): the layer grid needs every unit's statistics in one call.
+    unitStats: router({
+      /**
+       * Both poolings' statistics of every unit of a layer, each with its histogram folded to 16 bins for a
+       * sparkline. Units whose extraction has not run are absent; a study without datasets answers dataset null.
+       */
+      byLayer: publicProcedure.input(VersionRef.extend({ layer: z.string().min(1) })).query(async ({ input }) => {
+        const { version } = await catalog.resolveVersion(input.study, input.model, input.version);
+        const layer = (await catalog.listLayers(version.id)).find((l) => l.name === input.layer);
+        if (!layer) throw new MicroscopeError('NOT_FOUND', `no layer named "${input.layer}" in this model version`);
+        const datasets = await catalog.listDatasets(version.studyId);
+        const dataset = input.dataset ? datasets.find((d) => d.name === input.dataset) : datasets[0];
+        if (input.dataset && !dataset) throw new MicroscopeError('NOT_FOUND', `no dataset named "${input.dataset}" in study "${input.study}"`);
+        if (!dataset) return { dataset: null, layer, units: [] };
+        const rows = await warehouse.query(
+          `SELECT unit, toString(pooling) AS pooling, mean, std, min, max, fraction_positive, histogram_counts
+           FROM unit_stats FINAL
+           WHERE version_id = {versionId:String} AND dataset_id = {datasetId:String} AND layer = {layer:String}
+           ORDER BY unit, pooling`,
+          { versionId: version.id, datasetId: dataset.id, layer: layer.name },
+        );
+        type Summary = { mean: number; std: number; min: number; max: number; fractionPositive: number; sparkline: number[] };
+        const units = new Map<number, { unit: number; max: Summary | null; mean: Summary | null }>();
+        for (const r of rows) {
+          const unit = Number(r.unit);
+          const entry = units.get(unit) ?? { unit, max: null, mean: null };
+          const summary: Summary = {
+            mean: Number(r.mean),
+            std: Number(r.std),
+            min: Number(r.min),
+            max: Number(r.max),
+            fractionPositive: Number(r.fraction_positive),
+            sparkline: foldBins((r.histogram_counts as unknown[]).map(Number), 16),
+          };
+          if (r.pooling === 'max') entry.max = summary;
+          else if (r.pooling === 'mean') entry.mean = summary;
+          units.set(unit, entry);
+        }
+        return { dataset: dataset.name, layer, units: [...units.values()] };
+      }),
+    }),
   });
+}
+
+/** Sums adjacent histogram bins down to at most `bins` (a sparkline needs the shape, not the resolution). */
+function foldBins(counts: number[], bins: number): number[] {
+  if (counts.length <= bins) return counts;
+  const out = new Array<number>(bins).fill(0);
+  counts.forEach((c, i) => (out[Math.floor((i * bins) / counts.length)] += c));
+  return out;
 }
 
 export type AnalyticsRouter = ReturnType<typeof createAnalyticsRouter>;

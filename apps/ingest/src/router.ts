@@ -122,6 +122,30 @@ export function createIngestRouter(deps: IngestDeps) {
           return results;
         }),
     }),
+
+    // ---- Added for the dashboard (apps/web): which feature-visualization renders are stored, so pages show them.
+    renders: router({
+      /**
+       * The render images of a layer (or of one unit), read off the object store's derived keys
+       * `renders/<contentHash>/<layer>/<unit>/<objective>-<paramsHash>.png`; empty until a visualize job has run.
+       */
+      list: publicProcedure
+        .input(VersionRef.extend({ layer: z.string().min(1), unit: z.number().int().nonnegative().optional() }))
+        .query(async ({ input }) => {
+          const { version } = await catalog.resolveVersion(input.study, input.model, input.version);
+          const layerPrefix = `renders/${version.contentHash}/${input.layer}/`;
+          const prefix = input.unit === undefined ? layerPrefix : `${layerPrefix}${input.unit}/`;
+          const stored = await deps.blobs.list(prefix);
+          return stored.flatMap((info) => {
+            const [unitText, ...rest] = info.key.slice(layerPrefix.length).split('/');
+            const file = rest.join('/');
+            if (!/^\d+$/.test(unitText) || !file.endsWith('.png')) return [];
+            const stem = file.slice(0, -'.png'.length);
+            const objective = stem.includes('-') ? stem.slice(0, stem.lastIndexOf('-')) : stem;
+            return [{ unit: Number(unitText), objective, key: info.key, etag: info.etag }];
+          });
+        }),
+    }),
   });
 }
 

@@ -15,4 +15,5 @@ export * from './exec/executor';
 export * from './exec/pooling';
 export * from './introspect/layers';
 export * from './backend/select-backend';
+export * from './import/import-model';
 export * from './stats';

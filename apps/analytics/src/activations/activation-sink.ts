@@ -1,4 +1,4 @@
-import { envelope, MicroscopeError, parseMessage, Topics, type ActivationBatch, type ActivationsCompleted } from '@microscope/contracts';
+import { decodeFloat32, decodeUint16, envelope, MicroscopeError, parseMessage, Topics, type ActivationBatch, type ActivationsCompleted } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import type { Logger } from '@microscope/platform';
 import type { Bus, IncomingMessage, Subscription, Warehouse } from '@microscope/storage';
@@ -12,6 +12,10 @@ import { computeLayerStatistics } from './layer-statistics';
  */
 export function createActivationSink(deps: { warehouse: Warehouse; catalog: Catalog; bus: Bus; log: Logger }) {
   async function storeBatch(batch: ActivationBatch): Promise<void> {
+    const mean = decodeFloat32(batch.mean);
+    const max = decodeFloat32(batch.max);
+    const argmaxY = decodeUint16(batch.argmaxY);
+    const argmaxX = decodeUint16(batch.argmaxX);
     const rows = [];
     for (let i = 0; i < batch.imageIndices.length; i++) {
       for (let u = 0; u < batch.units; u++) {
@@ -22,10 +26,10 @@ export function createActivationSink(deps: { warehouse: Warehouse; catalog: Cata
           layer: batch.layer,
           unit: u,
           image_index: batch.imageIndices[i],
-          mean: batch.mean[k],
-          max: batch.max[k],
-          argmax_y: batch.argmaxY[k],
-          argmax_x: batch.argmaxX[k],
+          mean: mean[k],
+          max: max[k],
+          argmax_y: argmaxY[k],
+          argmax_x: argmaxX[k],
         });
       }
     }

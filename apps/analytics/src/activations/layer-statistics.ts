@@ -1,5 +1,5 @@
-import { unitSummary } from '@microscope/engine';
-import type { Warehouse } from '@microscope/storage';
+import { summarizeUnit } from '@microscope/engine';
+import type { Row, Warehouse } from '@microscope/storage';
 import { toDateTimeText } from '@microscope/storage';
 
 /** Units per warehouse read: bounds memory to chunk × images rows whatever the layer's width. */
@@ -32,25 +32,33 @@ export async function computeLayerStatistics(warehouse: Warehouse, job: LayerJob
        ORDER BY unit, image_index`,
       { versionId: job.versionId, datasetId: job.datasetId, layer: job.layer, first, last },
     );
-    const statsRows = [];
-    const topkRows = [];
+    const statsRows: Row[] = [];
+    const topkRows: Row[] = [];
     for (let u = first, offset = 0; u <= last; u++, offset += job.imageCount) {
       const unitRows = rows.slice(offset, offset + job.imageCount);
-      const summary = unitSummary(
+      if (unitRows.some((r, i) => Number(r.image_index) !== i || Number(r.unit) !== u)) {
+        throw new Error(`layer ${job.layer} unit ${u}: activation rows are not images 0..${job.imageCount - 1}`);
+      }
+      const summary = summarizeUnit(
         {
-          imageIndex: unitRows.map((r) => Number(r.image_index)),
-          mean: unitRows.map((r) => Number(r.mean)),
-          max: unitRows.map((r) => Number(r.max)),
+          versionId: job.versionId,
+          datasetId: job.datasetId,
+          layer: job.layer,
+          unit: u,
+          mean: Float64Array.from(unitRows, (r) => Number(r.mean)),
+          max: Float64Array.from(unitRows, (r) => Number(r.max)),
           argmaxY: unitRows.map((r) => Number(r.argmax_y)),
           argmaxX: unitRows.map((r) => Number(r.argmax_x)),
+          gridHeight: job.grid.height,
+          gridWidth: job.grid.width,
         },
-        { bins: HISTOGRAM_BINS, topK: job.topK },
+        { bins: HISTOGRAM_BINS, k: job.topK },
       );
       const key = { version_id: job.versionId, dataset_id: job.datasetId, layer: job.layer, unit: u };
-      for (const [pooling, s] of Object.entries(summary.stats)) {
+      for (const s of [summary.stats.mean, summary.stats.max]) {
         statsRows.push({
           ...key,
-          pooling,
+          pooling: s.pooling,
           count: s.count,
           mean: s.mean,
           std: s.std,
@@ -63,16 +71,16 @@ export async function computeLayerStatistics(warehouse: Warehouse, job: LayerJob
           computed_at: computedAt,
         });
       }
-      summary.topK.forEach((entry, rank) =>
+      summary.topK.entries.forEach((entry) =>
         topkRows.push({
           ...key,
-          rank,
+          rank: entry.rank,
           image_index: entry.imageIndex,
           value: entry.value,
           argmax_y: entry.argmaxY,
           argmax_x: entry.argmaxX,
-          grid_h: job.grid.height,
-          grid_w: job.grid.width,
+          grid_h: entry.gridHeight,
+          grid_w: entry.gridWidth,
           job_id: job.jobId,
           computed_at: computedAt,
         }),

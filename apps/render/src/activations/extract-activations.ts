@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  encodeFloat32,
+  encodeUint16,
   envelope,
   MicroscopeError,
   Topics,
@@ -68,10 +70,10 @@ export async function extractActivations(deps: ExtractionDeps, job: Job, params:
         units: pooled.channels,
         gridHeight: pooled.height,
         gridWidth: pooled.width,
-        mean: Array.from(pooled.mean),
-        max: Array.from(pooled.max),
-        argmaxY: Array.from(pooled.argmaxY),
-        argmaxX: Array.from(pooled.argmaxX),
+        mean: encodeFloat32(pooled.mean),
+        max: encodeFloat32(pooled.max),
+        argmaxY: encodeUint16(pooled.argmaxY),
+        argmaxX: encodeUint16(pooled.argmaxX),
       };
       messages.push({ key: version.id, value: JSON.stringify(envelope('activations.batch', batch, `${job.id}:${layer.name}:${b}`)) });
     }

@@ -1,0 +1,9 @@
+// End-to-end tests: the product and the dashboard started in-process, driven by Debian's Chromium.
+const path = require('node:path');
+const preset = require('../../jest.preset.js')(__dirname);
+module.exports = {
+  ...preset,
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(__dirname, 'e2e', 'tsconfig.json'), isolatedModules: true }] },
+  testMatch: ['<rootDir>/e2e/**/*.spec.ts'],
+  testTimeout: 15 * 60 * 1000,
+};

@@ -1,0 +1,37 @@
+import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCOptionsProxy, type TRPCQueryOptions } from '@trpc/tanstack-react-query';
+import { connection } from 'next/server';
+import { cache, type ReactNode } from 'react';
+import type { ProductRouter } from './api';
+import { createQueryClient } from './query-client';
+
+/** The API as seen from the dashboard's server: straight to MICROSCOPE_API_URL, read when a request arrives. */
+export function apiUrl(): string {
+  return (process.env.MICROSCOPE_API_URL ?? 'http://127.0.0.1:4300').replace(/\/$/, '');
+}
+
+/** One query client per server request, shared by the page and its layouts. */
+export const getQueryClient = cache(createQueryClient);
+
+// The environment is set before the server loads this module (tools/start/web.ts), so reading it once is enough.
+export const trpc = createTRPCOptionsProxy<ProductRouter>({
+  client: createTRPCClient<ProductRouter>({ links: [httpBatchLink({ url: `${apiUrl()}/trpc` })] }),
+  queryClient: getQueryClient,
+});
+
+/**
+ * Starts queries on the server so the first HTML already holds the page's data. Awaited, so a page renders
+ * with its data rather than a spinner; errors are kept in the cache and the client shows them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function prefetch(...queries: ReturnType<TRPCQueryOptions<any>>[]): Promise<void> {
+  // Every page reads live data: never prerender at build time.
+  await connection();
+  const client = getQueryClient();
+  await Promise.all(queries.map((q) => client.prefetchQuery(q)));
+}
+
+export function HydrateClient({ children }: { children: ReactNode }) {
+  return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
+}
