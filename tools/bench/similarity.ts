@@ -1,8 +1,9 @@
 /**
  * Similarity benchmark: prints JSON with the seconds for the all-pairs correlation of two 1,024-unit layers over
- * 10,000 probe images, linear CKA between them, a layer × layer similarity matrix between two 4-layer
- * "versions", and the machine's matrix-multiply rate measured with the very same product code — once per product
- * engine (float64 JavaScript; float32 on the tfjs WASM backend). Run: `npx tsx tools/bench/similarity.ts
+ * 10,000 probe images, linear CKA and SVCCA between them, the linear + debiased CKA matrix between all layers of
+ * two 4-layer "versions", and the machine's matrix-multiply rate measured with the very same product code — once
+ * per product engine (float64 JavaScript; float32 on the tfjs WASM backend). Also the one-to-one (Hungarian)
+ * matching of the two layers, which does not depend on the engine. Run: `npx tsx tools/bench/similarity.ts
  * [--images N] [--units N] [--engines float64,tfjs-wasm]`. Times are printed, never asserted.
  */
 import { cpus } from 'node:os';
@@ -11,10 +12,12 @@ import '@tensorflow/tfjs-backend-wasm';
 import {
   columnsOf,
   float64CrossProduct,
+  hungarianMatch,
   layerSimilarityMatrix,
   linearCKA,
   matrix,
   pearsonCorrelation,
+  svcca,
   tfjsCrossProduct,
   topMatches,
   type CrossProduct,
@@ -84,7 +87,7 @@ export async function runSimilarityBench(options: SimilarityBenchOptions): Promi
 
   const productFlops = 2 * images * units * units;
   const results: Record<string, unknown> = {};
-  let reference: { correlation: Float64Array; cka: number } | null = null;
+  let reference: { correlation: Float64Array; cka: number; svcca: number } | null = null;
   for (const name of options.engines) {
     const { multiply, description } = await engine(name);
     multiply(columnsOf(slice(x, 64)), columnsOf(slice(y, 64))); // warm the JIT / backend
@@ -93,10 +96,14 @@ export async function runSimilarityBench(options: SimilarityBenchOptions): Promi
     const matches = topMatches(correlation.value, 5);
     let recovered = 0;
     for (let j = 0; j < units; j++) if (matches.yToX.indices[j * 5] === permutation[j]) recovered++;
+    const assignment = seconds(() => hungarianMatch(correlation.value.matrix!));
+    let assigned = 0;
+    for (let j = 0; j < units; j++) if (assignment.value.colToRow[j] === permutation[j]) assigned++;
     const cka = seconds(() => linearCKA(x, y, { crossProduct: multiply }));
     const table = seconds(() =>
-      layerSimilarityMatrix(versionA, versionB, { crossProduct: multiply, metrics: ['linearCKA', 'debiasedCKA', 'svcca'] }),
+      layerSimilarityMatrix(versionA, versionB, { crossProduct: multiply, metrics: ['linearCKA', 'debiasedCKA'] }),
     );
+    const canonical = seconds(() => svcca(x, y, { crossProduct: multiply }));
     const gflops = (flops: number, s: number) => round(flops / s / 1e9, 2);
     const matmulRate = productFlops / product.seconds / 1e9;
     // Linear CKA in feature space: XᵀY plus the two self products, computed as upper triangles with the float64
@@ -109,26 +116,29 @@ export async function runSimilarityBench(options: SimilarityBenchOptions): Promi
       correlationSeconds: round(correlation.seconds),
       correlationGflops: gflops(productFlops, correlation.seconds),
       correlationShareOfMatmulRate: round(productFlops / correlation.seconds / 1e9 / matmulRate, 2),
+      hungarianSeconds: round(assignment.seconds),
       linearCkaSeconds: round(cka.seconds),
       linearCkaGflops: gflops(ckaFlops, cka.seconds),
-      layerMatrix4x4Seconds: round(table.seconds),
-      layerMatrixSpace: table.value.space,
-      layerMatrixDiagonal: {
-        linearCKA: [0, 1, 2, 3].map((i) => round(table.value.linearCKA!.data[i * 4 + i], 4)),
-        debiasedCKA: [0, 1, 2, 3].map((i) => round(table.value.debiasedCKA!.data[i * 4 + i], 4)),
-        svcca: [0, 1, 2, 3].map((i) => round(table.value.svcca!.data[i * 4 + i], 4)),
-      },
+      ckaMatrix4x4Seconds: round(table.seconds),
+      ckaMatrixSpace: table.value.space,
+      ckaMatrixDiagonal: [0, 1, 2, 3].map((i) => round(table.value.linearCKA!.data[i * 4 + i], 4)),
+      debiasedCkaMatrixDiagonal: [0, 1, 2, 3].map((i) => round(table.value.debiasedCKA!.data[i * 4 + i], 4)),
+      svccaSeconds: round(canonical.seconds),
+      svccaKept: [canonical.value.keptX, canonical.value.keptY],
       linearCKA: round(cka.value, 6),
+      svcca: round(canonical.value.mean, 6),
       plantedBestMatchesRecovered: `${recovered}/${units}`,
+      plantedOneToOneMatchesRecovered: `${assigned}/${units}`,
     };
     const values = correlation.value.matrix!.data as Float64Array;
     if (reference) {
+      entry.svccaDifferenceFromFloat64 = Number(Math.abs(canonical.value.mean - reference.svcca).toExponential(2));
       let worst = 0;
       for (let i = 0; i < values.length; i++) worst = Math.max(worst, Math.abs(values[i] - reference.correlation[i]));
       entry.maxCorrelationDifferenceFromFloat64 = Number(worst.toExponential(2));
       entry.ckaDifferenceFromFloat64 = Number(Math.abs(cka.value - reference.cka).toExponential(2));
     } else if (name === 'float64') {
-      reference = { correlation: values, cka: cka.value };
+      reference = { correlation: values, cka: cka.value, svcca: canonical.value.mean };
     }
     results[name] = entry;
   }

@@ -15,7 +15,10 @@ export interface CorrelationBlock {
 }
 
 export interface CorrelationOptions {
-  /** Units per side of each block (default 512): memory is about 8 · chunkUnits · (probe images + chunkUnits) bytes. */
+  /**
+   * Units per side of each block (default 512). Memory per block: the chunkUnits² result, plus packing buffers of
+   * 256 images × chunkUnits (float64 kernel) or probe images × chunkUnits (tfjs); inputs are never copied whole.
+   */
   chunkUnits?: number;
   /** Receives every block once, in order; when given, the full matrix is not assembled. */
   onBlock?: (block: CorrelationBlock) => void;

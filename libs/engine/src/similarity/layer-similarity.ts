@@ -98,7 +98,8 @@ export function compareLayers(x: Matrix, y: Matrix, options: LayerSimilarityOpti
   const resolved = resolveOptions(options);
   assertSameProbeSet(x, y, minimumImages(resolved.metrics));
   const space = chooseSpace([x], [y], options, resolved.metrics);
-  return comparePreparedLayers(prepareLayer(x, space, options), prepareLayer(y, space, options), options);
+  const preparedX = prepareLayer(x, space, options);
+  return comparePreparedLayers(preparedX, x === y ? preparedX : prepareLayer(y, space, options), options);
 }
 
 export interface LayerSimilarityMatrix {
