@@ -66,7 +66,8 @@ const DEFAULTS = {
  *
  * - Publishing uses an idempotent producer (acks from all replicas, one request in flight), so a retried send neither
  *   duplicates nor reorders messages.
- * - A subscription commits each message's offset after its handler resolves (auto-commit is off). A rejected message
+ * - A subscription commits each message's offset after its handler resolves (auto-commit is off; commits of messages
+ *   handled while one is in flight go out together in the next). A rejected message
  *   is retried in place, after `retryDelayMs` doubling up to `maxRetryDelayMs`, holding back the rest of its partition
  *   so order is kept; after `maxAttempts` it goes to the dead-letter topic with the error, and is committed.
  * - Closing a subscription lets a running handler finish and commits it; a message waiting for its retry stays
@@ -274,6 +275,13 @@ class KafkaSubscription implements Subscription {
   /** Failed attempts (and the last error) of messages still being retried, by "partition:offset". */
   private readonly failures = new Map<string, { attempts: number; error: unknown }>();
   private restartTimer: NodeJS.Timeout | null = null;
+  /** Handled messages' next offsets not yet committed, by partition, and the commit under way. */
+  private readonly pendingCommits = new Map<number, string>();
+  private commit: EachBatchPayload['commitOffsetsIfNecessary'] | null = null;
+  private committing: Promise<void> | null = null;
+  private commitsInFlight = new Set<number>();
+  private readonly commitWaiters: Array<() => void> = [];
+  private commitError: unknown = null;
 
   constructor(
     private readonly bus: KafkaBus,
@@ -337,15 +345,61 @@ class KafkaSubscription implements Subscription {
 
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
     const topic = batch.topic as TopicName;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.stop.signal.aborted) return;
-      const outcome = await this.deliver(topic, batch.partition, message, heartbeat);
-      if (outcome === 'abandoned') return;
-      resolveOffset(message.offset);
-      // Through the batch's own commit, which (unlike consumer.commitOffsets) still commits while the consumer stops,
-      // so a handler that finishes during close() is acknowledged.
-      const next = (BigInt(message.offset) + 1n).toString();
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale() || this.stop.signal.aborted) return;
+        const outcome = await this.deliver(topic, batch.partition, message, heartbeat);
+        if (outcome === 'abandoned') return;
+        resolveOffset(message.offset);
+        this.acknowledge(batch.partition, (BigInt(message.offset) + 1n).toString(), commitOffsetsIfNecessary);
+      }
+    } finally {
+      // Everything handled in this batch is committed before the batch ends: before close() resolves, before the
+      // partition can move to another consumer, and before an idle group reports itself drained.
+      await this.flushCommits(batch.partition);
+    }
+  }
+
+  /**
+   * Records a handled message's next offset for commit. Commits go out one request at a time, each carrying the newest
+   * offset of every partition handled meanwhile: acknowledgements batch up under load instead of costing a broker
+   * round trip per message. (Through the batch's own commit function, which, unlike consumer.commitOffsets, still
+   * commits while the consumer stops, so a handler that finishes during close() is acknowledged.)
+   */
+  private acknowledge(partition: number, nextOffset: string, commit: EachBatchPayload['commitOffsetsIfNecessary']): void {
+    this.pendingCommits.set(partition, nextOffset);
+    this.commit = commit;
+    this.committing ??= this.commitPending().finally(() => (this.committing = null));
+  }
+
+  private async commitPending(): Promise<void> {
+    while (this.pendingCommits.size > 0 && this.commit) {
+      const partitions = [...this.pendingCommits].map(([partition, offset]) => ({ partition, offset }));
+      this.pendingCommits.clear();
+      this.commitsInFlight = new Set(partitions.map((p) => p.partition));
+      try {
+        await this.commit({ topics: [{ topic: this.spec.topic, partitions }] });
+      } catch (error) {
+        // Raised by the batches' flushes, so kafkajs rejoins; what was not committed is redelivered (at least once).
+        this.commitError = error;
+        this.pendingCommits.clear();
+      } finally {
+        this.commitsInFlight = new Set();
+        for (const wake of this.commitWaiters.splice(0)) wake();
+      }
+    }
+  }
+
+  /** Waits until this partition's handled messages are committed (not for other partitions' later ones). */
+  private async flushCommits(partition: number): Promise<void> {
+    while (this.pendingCommits.has(partition) || this.commitsInFlight.has(partition)) {
+      this.committing ??= this.commitPending().finally(() => (this.committing = null));
+      await new Promise<void>((resolve) => this.commitWaiters.push(resolve));
+    }
+    if (this.commitError) {
+      const error = this.commitError;
+      this.commitError = null;
+      throw error;
     }
   }
 
