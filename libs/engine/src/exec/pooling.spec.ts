@@ -30,7 +30,7 @@ describe('poolChannels', () => {
   beforeAll(() => useBackend('wasm'));
 
   it('matches brute force on a 4-D activation, image-major', () => {
-    const shape = [3, 5, 7, 4];
+    const shape: [number, number, number, number] = [3, 5, 7, 4];
     const t = tf.randomNormal(shape, 0, 1, 'float32', 12) as tf.Tensor4D;
     const got = poolChannels(t);
     const want = brute(t.dataSync() as Float32Array, shape);

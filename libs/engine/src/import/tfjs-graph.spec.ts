@@ -100,7 +100,7 @@ function miscGraph(): GraphModelBuilder {
   g.op('tr', 'Transpose', ['lrelu', 'perm']);
   g.ints('split_axis', [3], []);
   g.op('split', 'Split', ['split_axis', 'lrelu'], { num_split: attr.int(2) });
-  g.op('halves', 'AddV2', ['split', 'split:1']);
+  g.op('halves', 'AddN', ['split', 'split:1', 'split'], { N: attr.int(3) });
   g.ints('sb', [0, 1, 0, 0]);
   g.ints('se', [0, 5, 8, 2]);
   g.ints('sst', [1, 1, 1, 1]);

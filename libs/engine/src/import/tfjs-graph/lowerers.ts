@@ -178,6 +178,15 @@ function elementwise(op: 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum'):
   };
 }
 
+/** AddN: a chain of adds whose last one takes the node's name. */
+const addN: Lowerer = (c) => {
+  let acc = c.tensor(0);
+  for (let i = 1; i < c.inputCount; i++) {
+    acc = c.emit({ name: i === c.inputCount - 1 ? c.node.name : `${c.node.name}/add_${i}`, op: 'add', inputs: [acc, c.tensor(i)] });
+  }
+  c.output(0, acc);
+};
+
 function activation(name: string): Lowerer {
   return (c) => {
     const act = ACTIVATIONS[name];
@@ -429,6 +438,7 @@ export const LOWERERS: Record<string, Lowerer> = {
   BiasAdd: biasAdd,
   Add: elementwise('add'),
   AddV2: elementwise('add'),
+  AddN: addN,
   Sub: elementwise('sub'),
   Mul: elementwise('mul'),
   RealDiv: elementwise('div'),
