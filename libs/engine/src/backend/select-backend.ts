@@ -131,17 +131,19 @@ async function tryWasm(options: SelectBackendOptions): Promise<Attempt> {
     typeof SharedArrayBuffer === 'undefined' && 'no SharedArrayBuffer',
     wasm.version_wasm !== VERIFIED_WASM_VERSION && `threads are verified for ${VERIFIED_WASM_VERSION} only, found ${wasm.version_wasm}`,
   ].filter((b): b is string => typeof b === 'string');
-  let started: boolean;
+  let started = false;
   if (blockers.length === 0) {
     wasm.setThreadsCount(threads);
     await withWasmThreads(threads, wasm.version_wasm, async () => {
       started = await tf.setBackend('wasm');
     });
-  } else {
+    if (!started) blockers.push('the threaded module did not initialise');
+  }
+  if (!started) {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     started = await tf.setBackend('wasm');
   }
-  if (!started!) return { ok: false, why: 'the WASM module did not initialise' };
+  if (!started) return { ok: false, why: 'the WASM module did not initialise' };
   const actual = wasm.getThreadsCount();
   const note = `${simd ? 'SIMD' : 'no SIMD'}, ${actual} thread${actual === 1 ? '' : 's'}${blockers.length ? ` (single-threaded: ${blockers.join(', ')})` : ''}`;
   return { ok: true, info: { name: 'wasm', threads: actual, simd }, note };
