@@ -1,0 +1,2 @@
+export { importOnnx, importOnnxDetailed, MAX_OPSET, MIN_OPSET, type OnnxImport, type OnnxImportOptions } from './import-onnx';
+export { SUPPORTED_ONNX_OPS } from './supported-ops';

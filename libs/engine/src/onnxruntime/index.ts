@@ -1,0 +1,2 @@
+export { OnnxForward, type OnnxForwardOptions } from './onnx-forward';
+export { modelWithOutputs } from './model-outputs';
