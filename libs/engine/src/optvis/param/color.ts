@@ -26,12 +26,19 @@ export function decorrelates(channels: number): boolean {
   return channels === 3;
 }
 
-/** rgb = M · t for every pixel of an NHWC tensor with 3 channels. */
+/**
+ * rgb = M · t for every pixel of an NHWC tensor with 3 channels, with a hand-written gradient (dt = drgb · M):
+ * TF.js's own would multiply by a transposed operand, which on WASM leaves the fast matrix kernel.
+ */
 export function decorrelateColors(t: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const mT = tf.tensor2d(transpose(colorMixingMatrix()).flat(), [3, 3]);
-    return tf.reshape(tf.matMul(tf.reshape(t, [-1, 3]), mT), t.shape) as tf.Tensor4D;
+  const m = colorMixingMatrix();
+  const op = tf.customGrad((x) => {
+    const mix = (v: tf.Tensor, matrix: number[][]): tf.Tensor4D =>
+      tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(v, [-1, 3]), tf.tensor2d(matrix.flat(), [3, 3])), v.shape) as tf.Tensor4D);
+    // Row vectors: rgbᵀ = tᵀ · Mᵀ, and the gradient dtᵀ = drgbᵀ · M.
+    return { value: mix(x, transpose(m)), gradFunc: (dy: tf.Tensor) => mix(dy, m) };
   });
+  return op(t) as tf.Tensor4D;
 }
 
 /** The inverse mixing, M⁻¹, for starting an optimisation from a given image. */

@@ -28,11 +28,12 @@ export interface PlantedNetwork {
 
 /**
  * One unit per planted orientation: grey = channel mean, then a valid convolution with a Gabor filter, then ReLU.
- * Layers: "pre" (before the ReLU) and "edges".
+ * Layers: "pre" (before the ReLU) and "edges". The defaults (1/4 cycle per pixel, σ = 4 px) give an orientation
+ * bandwidth of about ±9°.
  */
 export function orientedUnits(orientations: readonly number[], options: { kernel?: number; frequency?: number; sigma?: number } = {}): PlantedNetwork {
-  const k = options.kernel ?? 15;
-  const filters = orientations.map((o) => gabor(k, o, options.frequency ?? 1 / 6, options.sigma ?? 3.5));
+  const k = options.kernel ?? 17;
+  const filters = orientations.map((o) => gabor(k, o, options.frequency ?? 1 / 4, options.sigma ?? 4));
   const packed = new Float32Array(k * k * orientations.length);
   filters.forEach((f, u) => f.forEach((v, i) => (packed[i * orientations.length + u] = v)));
   const filter = tf.tensor4d(packed, [k, k, 1, orientations.length]);

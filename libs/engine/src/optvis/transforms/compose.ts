@@ -1,17 +1,38 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Transform } from './transform';
+import type { Rng } from '../rng';
+import { DEFAULT_FILL, type AffineStep, type Transform } from './transform';
+import { composeMaps, warpAffine } from './warp';
 import { pad } from './pad';
 import { jitter } from './jitter';
 import { randomScale } from './scale';
 import { randomRotate } from './rotate';
 
-/** Applies transforms left to right. */
+/**
+ * Applies transforms left to right. Consecutive geometric transforms are fused into one bilinear resampling
+ * (their random draws still happen in order), which is faster and interpolates once instead of at every step.
+ */
 export function compose(transforms: readonly Transform[]): Transform {
-  return (images, rng) =>
+  return (images: tf.Tensor4D, rng: Rng) =>
     tf.tidy(() => {
-      let t = images;
-      for (const transform of transforms) t = transform(t, rng);
-      return t === images ? tf.clone(images) : t;
+      let x = images;
+      let pending: AffineStep | undefined;
+      const flush = (): void => {
+        if (pending) x = warpAffine(x, pending.map, pending.outSize, pending.fill ?? DEFAULT_FILL);
+        pending = undefined;
+      };
+      for (const transform of transforms) {
+        if (!transform.affine) {
+          flush();
+          x = transform(x, rng);
+          continue;
+        }
+        const size: [number, number] = pending ? pending.outSize : [x.shape[1], x.shape[2]];
+        const step = transform.affine(size, rng);
+        if (pending && pending.fill !== undefined && step.fill !== undefined && pending.fill !== step.fill) flush();
+        pending = pending ? { map: composeMaps(pending.map, step.map), outSize: step.outSize, fill: pending.fill ?? step.fill } : step;
+      }
+      flush();
+      return x === images ? tf.clone(images) : x;
     });
 }
 
@@ -21,10 +42,7 @@ export const STANDARD_SCALES: readonly number[] = Array.from({ length: 11 }, (_,
 /** Lucid's angles: −10° … 10°, with 0° five more times. */
 export const STANDARD_ANGLES: readonly number[] = [...Array.from({ length: 21 }, (_, i) => i - 10), 0, 0, 0, 0, 0];
 
-/**
- * Lucid's standard transforms: pad 12 (0.5), jitter 8, random scale, random rotation, jitter 4. Rotation fills
- * with mid-grey like the padding (Lucid's fills with black).
- */
+/** Lucid's standard transforms: pad 12 (0.5), jitter 8, random scale, random rotation, jitter 4. */
 export function standardTransforms(): Transform[] {
   return [pad(12, 0.5), jitter(8), randomScale(STANDARD_SCALES), randomRotate(STANDARD_ANGLES, 0.5), jitter(4)];
 }

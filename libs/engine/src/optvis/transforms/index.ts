@@ -1,6 +1,7 @@
-export type { Transform } from './transform';
+export { affineTransform, DEFAULT_FILL, type Transform, type AffineStep } from './transform';
+export { warpAffine, composeMaps, IDENTITY, type AffineMap } from './warp';
 export { pad } from './pad';
 export { jitter } from './jitter';
 export { randomScale } from './scale';
-export { rotate, randomRotate, shear } from './rotate';
+export { rotate, rotationStep, randomRotate } from './rotate';
 export { compose, standardTransforms, STANDARD_SCALES, STANDARD_ANGLES } from './compose';

@@ -5,7 +5,8 @@ import { Rng } from '../rng';
 import { compose, STANDARD_ANGLES, STANDARD_SCALES, standardTransforms } from './compose';
 import { jitter } from './jitter';
 import { pad } from './pad';
-import { rotate, shear } from './rotate';
+import { randomRotate, rotate } from './rotate';
+import { warpAffine } from './warp';
 import { randomScale } from './scale';
 
 /** A Gaussian blob of σ px centred at (x0, y0) on black, size×size, one channel. */
@@ -49,18 +50,62 @@ describe.each(['wasm', 'cpu'] as const)('transforms on %s', (backend) => {
     tf.dispose([image, rotated]);
   });
 
-  it('shears by whole pixels exactly and fills from outside', () => {
-    // k = 1 on a 5-row image: rows shift by −2 … 2 pixels.
-    const values = Float32Array.from({ length: 5 * 6 }, (_, i) => i + 1);
-    const image = tf.tensor4d(values, [1, 5, 6, 1]);
-    const out = shear(image, 'x', 1, -1).dataSync();
-    for (let y = 0; y < 5; y++) {
-      for (let x = 0; x < 6; x++) {
-        const source = x + (y - 2);
-        expect(out[y * 6 + x]).toBeCloseTo(source >= 0 && source < 6 ? values[y * 6 + source] : -1, 5);
-      }
-    }
-    image.dispose();
+  it('copies whole-pixel shifts exactly and fills from outside', () => {
+    const values = Float32Array.from({ length: 2 * 5 * 6 * 2 }, (_, i) => i + 1);
+    const image = tf.tensor4d(values, [2, 5, 6, 2]);
+    const out = warpAffine(image, { a: [1, 0, 0, 1], t: [1, -2] }, [4, 7], -1);
+    const got = out.dataSync();
+    for (let b = 0; b < 2; b++)
+      for (let y = 0; y < 4; y++)
+        for (let x = 0; x < 7; x++)
+          for (let c = 0; c < 2; c++) {
+            const [sy, sx] = [y + 1, x - 2];
+            const expected = sy < 5 && sx >= 0 && sx < 6 ? values[((b * 5 + sy) * 6 + sx) * 2 + c] : -1;
+            expect(got[((b * 4 + y) * 7 + x) * 2 + c]).toBe(expected);
+          }
+    tf.dispose([image, out]);
+  });
+
+  it('fuses consecutive geometric transforms into the same result as applying them one by one', () => {
+    const size = 40;
+    // Smooth, and mid-grey towards its border so reading the fill there changes nothing.
+    const window = (i: number): number => Math.sin((Math.PI * i) / (size - 1)) ** 2;
+    const smooth = tf.tensor4d(
+      Float32Array.from({ length: size * size }, (_, i) => {
+        const [y, x] = [Math.floor(i / size), i % size];
+        return 0.5 + 0.4 * Math.sin(x / 5) * Math.cos(y / 7) * window(x) * window(y);
+      }),
+      [1, size, size, 1],
+    );
+    const steps = [pad(3), jitter(2), randomScale([1.1]), randomRotate([8]), jitter(3)];
+    const fused = compose(steps)(smooth, new Rng(4));
+    const rng = new Rng(4);
+    let sequential = smooth;
+    for (const t of steps) sequential = t(sequential, rng);
+    expect(fused.shape).toEqual(sequential.shape);
+    // Interpolating once instead of twice: equal up to the smoothing of the extra interpolation.
+    const [a, b] = [fused.dataSync(), sequential.dataSync()];
+    let worst = 0;
+    for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
+    expect(worst).toBeLessThan(0.01);
+    // Pads and crops alone are exact.
+    const exact = [pad(3), jitter(2), jitter(3)];
+    const rng2 = new Rng(5);
+    let seq2 = smooth;
+    for (const t of exact) seq2 = t(seq2, rng2);
+    expect(Array.from(compose(exact)(smooth, new Rng(5)).dataSync())).toEqual(Array.from(seq2.dataSync()));
+    tf.dispose([smooth, fused, sequential, seq2]);
+  });
+
+  it('has a gradient equal to its adjoint: <W x, y> = <x, Wᵀ y>', () => {
+    const x = tf.tensor4d(new Rng(6).normals(3 * 12 * 10 * 2, 1), [3, 12, 10, 2]);
+    const map = { a: [0.9, 0.3, -0.2, 1.1] as const, t: [1.3, -0.7] as const };
+    const y = tf.tensor4d(new Rng(7).normals(3 * 9 * 11 * 2, 1), [3, 9, 11, 2]);
+    const lhs = tf.tidy(() => tf.sum(tf.mul(warpAffine(x, map, [9, 11], 0.5), y)).dataSync()[0]);
+    const fillPart = tf.tidy(() => tf.sum(tf.mul(warpAffine(tf.zerosLike(x) as tf.Tensor4D, map, [9, 11], 0.5), y)).dataSync()[0]);
+    const rhs = tf.tidy(() => tf.sum(tf.mul(x, tf.grad((t: tf.Tensor) => tf.sum(tf.mul(warpAffine(t as tf.Tensor4D, map, [9, 11], 0.5), y)))(x))).dataSync()[0]);
+    expect(Math.abs(lhs - fillPart - rhs)).toBeLessThan(1e-4 * Math.max(1, Math.abs(rhs)));
+    tf.dispose([x, y]);
   });
 
   it('rotation gradient matches finite differences', () => {

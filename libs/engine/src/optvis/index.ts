@@ -1,0 +1,7 @@
+export { render, type ForwardFn, type RenderOptions, type RenderResult, type RenderProgress } from './render';
+export * from './objectives';
+export * from './transforms';
+export * from './param';
+export { dominantOrientation, orientationDifference, type DominantOrientation } from './spectrum';
+export { dft2d, signedFrequency, type ComplexGrid } from './dft';
+export { Rng, deriveSeed } from './rng';
