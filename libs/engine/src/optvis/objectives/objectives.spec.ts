@@ -18,7 +18,7 @@ describe('objectives', () => {
   });
   let acts: Map<string, tf.Tensor>;
   beforeAll(() => {
-    acts = new Map([
+    acts = new Map<string, tf.Tensor>([
       ['conv', tf.tensor4d(values, [2, 3, 4, 2])],
       ['dense', tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3])],
     ]);

@@ -32,11 +32,12 @@ export function decorrelates(channels: number): boolean {
  */
 export function decorrelateColors(t: tf.Tensor4D): tf.Tensor4D {
   const m = colorMixingMatrix();
+  const shape = t.shape;
+  const mix = (v: tf.Tensor, matrix: number[][]): tf.Tensor4D =>
+    tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(v, [-1, 3]), tf.tensor2d(matrix.flat(), [3, 3])), shape) as tf.Tensor4D);
   const op = tf.customGrad((x) => {
-    const mix = (v: tf.Tensor, matrix: number[][]): tf.Tensor4D =>
-      tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(v, [-1, 3]), tf.tensor2d(matrix.flat(), [3, 3])), v.shape) as tf.Tensor4D);
     // Row vectors: rgbᵀ = tᵀ · Mᵀ, and the gradient dtᵀ = drgbᵀ · M.
-    return { value: mix(x, transpose(m)), gradFunc: (dy: tf.Tensor) => mix(dy, m) };
+    return { value: mix(x as tf.Tensor, transpose(m)), gradFunc: (dy: tf.Tensor) => mix(dy, m) };
   });
   return op(t) as tf.Tensor4D;
 }

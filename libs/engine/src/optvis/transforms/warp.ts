@@ -34,7 +34,7 @@ export function warpAffine(images: tf.Tensor4D, map: AffineMap, outSize: readonl
   const taps = bilinearTaps(map, height, width, outSize[0], outSize[1]);
   const outShape: [number, number, number, number] = [batch, outSize[0], outSize[1], channels];
   const op = tf.customGrad((x) => {
-    const value = tf.tensor4d(resample(x.dataSync() as Float32Array, taps, batch, height * width, channels, fill), outShape);
+    const value = tf.tensor4d(resample((x as tf.Tensor).dataSync() as Float32Array, taps, batch, height * width, channels, fill), outShape);
     return {
       value,
       gradFunc: (dy: tf.Tensor) => tf.tensor4d(scatter(dy.dataSync() as Float32Array, taps, batch, height * width, channels), images.shape),
