@@ -4,7 +4,7 @@ const root = __dirname;
 module.exports = (projectDir) => ({
   rootDir: projectDir,
   testEnvironment: 'node',
-  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(projectDir, 'tsconfig.spec.json'), isolatedModules: true }] },
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: path.join(projectDir, 'tsconfig.spec.json') }] },
   moduleNameMapper: {
     '^@microscope/(contracts|engine|storage|platform|imaging|catalog)$': path.join(root, 'libs/$1/src/index.ts'),
     '^@microscope/(ingest|render|analytics)$': path.join(root, 'apps/$1/src/index.ts'),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { MicroscopeError } from '@microscope/contracts';
 import type { BlobStore } from '@microscope/storage';
 
@@ -38,16 +38,16 @@ export class UploadArea {
       throw new MicroscopeError('INVALID_INPUT', `upload file name "${name}" is not allowed (letters, digits, ".", "_", "-"; no folders)`);
     }
     let size = 0;
-    const limiter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
+    // A generator rather than a Transform: its error surfaces in whoever reads the stream (the blob store's put).
+    async function* limited(): AsyncGenerator<Buffer> {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
         size += chunk.length;
-        if (size > max) done(new MicroscopeError('TOO_LARGE', `${name} exceeds the upload limit of ${max} bytes`));
-        else done(null, chunk);
-      },
-    });
-    body.on('error', (e) => limiter.destroy(e));
+        if (size > max) throw new MicroscopeError('TOO_LARGE', `${name} exceeds the upload limit of ${max} bytes`);
+        yield chunk;
+      }
+    }
     try {
-      await this.blobs.put(this.key(uploadId, name), body.pipe(limiter));
+      await this.blobs.put(this.key(uploadId, name), Readable.from(limited()));
     } catch (e) {
       await this.blobs.delete(this.key(uploadId, name));
       throw e;
