@@ -105,7 +105,9 @@ function convertResizeLike(info: NodeInfo, ctx: ConversionContext, upsample: boo
   if (list.length !== 4) throw invalid(info, `${sizes ? 'sizes' : 'scales'} must have 4 entries, got ${list.length}`);
   const outSizes = sizes ?? full.map((d, i) => Math.floor(d * scales![i]));
   const axisScales = sizes ? full.map((d, i) => sizes![i] / d) : scales!;
-  if (outSizes[0] !== full[0] || outSizes[1] !== full[1]) throw unsupported(info, 'resizing the batch or channel axis');
+  // The batch entry of sizes is whatever batch the exporter saw; only the channel axis must keep its size.
+  if (outSizes[1] !== full[1] || (!sizes && axisScales[0] !== 1)) throw unsupported(info, 'resizing the batch or channel axis');
+  outSizes[0] = full[0];
   if (outSizes.some((s) => !Number.isInteger(s) || s < 1) || axisScales.some((s) => !(s > 0))) throw invalid(info, `output size [${outSizes}] is not positive`);
   if (info.attrs.int('antialias', 0) !== 0 && (axisScales[2] < 1 || axisScales[3] < 1)) throw unsupported(info, 'antialiased downsampling');
 
