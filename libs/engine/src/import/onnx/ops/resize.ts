@@ -1,4 +1,5 @@
 import type { ConversionContext } from '../context';
+import { checkedSize, MAX_ACTIVATION_ELEMENTS } from '../limits';
 import { invalid, outputName, unsupported, type NodeInfo, type OpConverter } from './converter';
 
 /**
@@ -111,6 +112,7 @@ function convertResizeLike(info: NodeInfo, ctx: ConversionContext, upsample: boo
   if (outSizes.some((s) => !Number.isInteger(s) || s < 1) || axisScales.some((s) => !(s > 0))) throw invalid(info, `output size [${outSizes}] is not positive`);
   if (info.attrs.int('antialias', 0) !== 0 && (axisScales[2] < 1 || axisScales[3] < 1)) throw unsupported(info, 'antialiased downsampling');
 
+  checkedSize([c, outSizes[2], outSizes[3]], `${info.where} output`, MAX_ACTIVATION_ELEMENTS);
   const axes = [2, 3].map((i) => ({ inSize: full[i], outSize: outSizes[i], scale: axisScales[i] }));
   let flags: Flags | null;
   let method: 'nearest' | 'bilinear';

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import * as ort from 'onnxruntime-node';
+import { onnx } from 'onnx-proto';
 import { Executor } from '../../../exec/executor';
 import { memoryModelFiles } from '../../model-files';
 import { modelWithOutputs } from '../../../onnxruntime/model-outputs';
@@ -48,7 +49,14 @@ function toNhwc(t: ort.Tensor): { dims: number[]; data: Float32Array } {
 
 export async function compareWithOnnxruntime(
   bytes: Uint8Array,
-  options: OnnxImportOptions & { batch?: number; tolerance?: number; files?: Record<string, Uint8Array> } = {},
+  options: OnnxImportOptions & {
+    batch?: number;
+    tolerance?: number;
+    /** Other files of the model (external data). */
+    files?: Record<string, Uint8Array>;
+    /** A self-contained copy of the model for onnxruntime to run instead (same value names). */
+    oracleModel?: Uint8Array;
+  } = {},
 ): Promise<Comparison> {
   const files = memoryModelFiles({ 'model.onnx': bytes, ...(options.files ?? {}) });
   const imported = await importOnnxDetailed(files, options);
@@ -58,7 +66,10 @@ export async function compareWithOnnxruntime(
   const compared = Object.keys(onnxValues).filter((n) => n !== ir.input.name);
   const values = [...new Set(compared.map((n) => onnxValues[n]))];
 
-  const session = await ort.InferenceSession.create(modelWithOutputs(imported.model, values, imported.externalData), { intraOpNumThreads: 1 });
+  const oracle = options.oracleModel
+    ? modelWithOutputs(onnx.ModelProto.decode(options.oracleModel), values, new Map())
+    : modelWithOutputs(imported.model, values, imported.externalData);
+  const session = await ort.InferenceSession.create(oracle, { intraOpNumThreads: 1 });
   const images = randomImages(batch, ir.input.shape);
   const nchw = tf.transpose(images, [0, 3, 1, 2]);
   const feed = new ort.Tensor('float32', nchw.dataSync() as Float32Array, nchw.shape);

@@ -199,8 +199,9 @@ export class OnnxGraphBuilder {
     });
   }
 
+  /** A plain Uint8Array (protobufjs hands out a Node Buffer, whose slice() is a view, not a copy). */
   toBytes(outputs: string[]): Uint8Array {
-    return onnx.ModelProto.encode(this.model(outputs)).finish();
+    return new Uint8Array(onnx.ModelProto.encode(this.model(outputs)).finish());
   }
 }
 
