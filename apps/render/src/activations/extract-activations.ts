@@ -15,7 +15,7 @@ import type { Catalog } from '@microscope/catalog';
 import { listLayers, poolChannels } from '@microscope/engine';
 import { imageToInput } from '@microscope/imaging';
 import type { Logger } from '@microscope/platform';
-import type { BlobStore, Bus } from '@microscope/storage';
+import type { BlobStore, Bus, OutgoingMessage } from '@microscope/storage';
 import type { ModelCache } from '../models/model-cache';
 import type { ProgressReporter } from '../progress';
 
@@ -47,19 +47,34 @@ export async function extractActivations(deps: ExtractionDeps, job: Job, params:
   const log = deps.log.child({ jobId: job.id, versionId: version.id });
   const batches = Math.ceil(images.length / params.batchSize);
   const started = Date.now();
+  // Where the time goes, for the log line at the end: waiting for decoded images, model + pooling, publishing.
+  const seconds = { waitingForImages: 0, forward: 0, publish: 0 };
+  const timed = async <T>(key: keyof typeof seconds, work: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await work();
+    } finally {
+      seconds[key] += (performance.now() - t0) / 1000;
+    }
+  };
   let next = loadBatch(deps.blobs, images.slice(0, params.batchSize), version);
   for (let b = 0; b < batches; b++) {
     const batchImages = images.slice(b * params.batchSize, (b + 1) * params.batchSize);
-    const input = await next;
+    const input = await timed('waitingForImages', () => next);
     // Decode the next batch while this one runs.
     if (b + 1 < batches) next = loadBatch(deps.blobs, images.slice((b + 1) * params.batchSize, (b + 2) * params.batchSize), version);
-    const outputs = executor.run(input, layers.map((l) => l.name));
-    input.dispose();
-    const messages = [];
-    for (const layer of layers) {
-      const activation = outputs.get(layer.name)!;
-      const pooled = poolChannels(activation as tf.Tensor4D | tf.Tensor2D);
-      activation.dispose();
+    const pooledLayers = await timed('forward', () => {
+      const outputs = executor.run(input, layers.map((l) => l.name));
+      input.dispose();
+      return layers.map((layer) => {
+        const activation = outputs.get(layer.name)!;
+        const pooled = poolChannels(activation as tf.Tensor4D | tf.Tensor2D);
+        activation.dispose();
+        return { layer, pooled };
+      });
+    });
+    const messages: OutgoingMessage[] = [];
+    for (const { layer, pooled } of pooledLayers) {
       const batch: ActivationBatch = {
         jobId: job.id,
         versionId: version.id,
@@ -77,11 +92,11 @@ export async function extractActivations(deps: ExtractionDeps, job: Job, params:
       };
       messages.push({ key: version.id, value: JSON.stringify(envelope('activations.batch', batch, `${job.id}:${layer.name}:${b}`)) });
     }
-    await deps.bus.publish(Topics.activations, messages);
+    await timed('publish', () => deps.bus.publish(Topics.activations, messages));
     await progress.report('running', (0.9 * (b + 1)) / batches, `extracted ${Math.min((b + 1) * params.batchSize, images.length)}/${images.length} images`);
   }
-  const seconds = (Date.now() - started) / 1000;
-  log.info({ images: images.length, layers: layers.length, seconds, imagesPerSecond: images.length / seconds }, 'extraction finished');
+  const total = (Date.now() - started) / 1000;
+  log.info({ images: images.length, layers: layers.length, seconds: total, imagesPerSecond: images.length / total, ...seconds }, 'extraction finished');
   // Before the completion message: analytics answers it with "succeeded", which must stay the latest event.
   await progress.report('running', 0.9, 'extraction finished; computing statistics');
   await deps.bus.publish(Topics.activations, [
