@@ -60,7 +60,7 @@ describe('OnnxForward', () => {
     const model = mobilenetV2({ opset: 11, size: 32 });
     // Rewrite the input's batch dimension to a fixed 1, as torch.onnx.export without dynamic_axes does.
     const proto = onnx.ModelProto.decode(model.bytes);
-    proto.graph!.input[0].type!.tensorType!.shape!.dim![0] = { dimValue: 1 };
+    proto.graph!.input![0].type!.tensorType!.shape!.dim![0] = { dimValue: 1 };
     const bytes = new Uint8Array(onnx.ModelProto.encode(proto).finish());
     const imported = await importOnnxDetailed(memoryModelFiles({ 'model.onnx': bytes }));
     expect(imported.batchSize).toBe(1);

@@ -55,13 +55,13 @@ describe('importOnnx on bad input', () => {
 
   it('rejects operators from other domains', async () => {
     const model = onnx.ModelProto.decode(tiny());
-    model.graph!.node[0].domain = 'com.microsoft';
+    model.graph!.node![0].domain = 'com.microsoft';
     await expectError(importBytes(onnx.ModelProto.encode(model).finish()), 'UNSUPPORTED', /domain "com\.microsoft"/);
   });
 
   it('says which external data file is missing, and refuses paths outside the model', async () => {
     const model = onnx.ModelProto.decode(tiny());
-    const weight = model.graph!.initializer[0];
+    const weight = model.graph!.initializer![0];
     weight.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
     weight.externalData = [{ key: 'location', value: 'weights.bin' }, { key: 'offset', value: '0' }];
     weight.rawData = new Uint8Array(0);
@@ -74,7 +74,7 @@ describe('importOnnx on bad input', () => {
 
   it('rejects absurd dimensions before allocating', async () => {
     const model = onnx.ModelProto.decode(tiny());
-    model.graph!.initializer[0].dims = [1e9, 1e9, 3, 3];
+    model.graph!.initializer![0].dims = [1e9, 1e9, 3, 3];
     await expectError(importBytes(onnx.ModelProto.encode(model).finish()), 'INVALID_MODEL', /absurd|more than/);
     await expectError(importBytes(tiny(13, undefined, ['N', 3, 1e7, 1e7])), 'INVALID_MODEL', /absurd|more than/);
     await expectError(importBytes(tiny(13, (b, x) => b.node('Resize', [x, '', '', b.ints('s', [1, 3, 200000, 200000])]))), 'INVALID_MODEL', /more than|absurd/);
@@ -82,7 +82,7 @@ describe('importOnnx on bad input', () => {
 
   it('rejects data that does not fit its shape', async () => {
     const model = onnx.ModelProto.decode(tiny());
-    model.graph!.initializer[0].rawData = new Uint8Array(12);
+    model.graph!.initializer![0].rawData = new Uint8Array(12);
     await expectError(importBytes(onnx.ModelProto.encode(model).finish()), 'INVALID_MODEL', /bytes of data, its shape needs/);
   });
 
@@ -118,10 +118,10 @@ describe('importOnnx on bad input', () => {
     await expectError(importBytes(b.toBytes([b.node('Add', [x, y])])), 'UNSUPPORTED', /2 inputs/);
     await expectError(importBytes(tiny(13, undefined, ['N', 64])), 'UNSUPPORTED', /only image inputs/);
     const model = onnx.ModelProto.decode(tiny());
-    model.graph!.input[0].type!.tensorType!.elemType = onnx.TensorProto.DataType.INT32;
+    model.graph!.input![0].type!.tensorType!.elemType = onnx.TensorProto.DataType.INT32;
     await expectError(importBytes(onnx.ModelProto.encode(model).finish()), 'UNSUPPORTED', /only float32 image inputs/);
-    model.graph!.input[0].type!.tensorType!.elemType = onnx.TensorProto.DataType.FLOAT;
-    model.opsetImport[0].version = 5;
+    model.graph!.input![0].type!.tensorType!.elemType = onnx.TensorProto.DataType.FLOAT;
+    model.opsetImport![0].version = 5;
     await expectError(importBytes(onnx.ModelProto.encode(model).finish()), 'UNSUPPORTED', /opset 5/);
   });
 });

@@ -10,7 +10,7 @@ describe('ONNX external data', () => {
   it('loads initializers from an external-data file through ModelFiles and matches onnxruntime', async () => {
     const original = resnet50({ opset: 13, size: 32 }).bytes;
     const { model, data } = externalizeInitializers(original, 'weights/resnet.data');
-    const external = onnx.ModelProto.decode(model).graph!.initializer.filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+    const external = onnx.ModelProto.decode(model).graph!.initializer!.filter((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
     expect(external.length).toBeGreaterThan(10);
     // onnxruntime runs the original self-contained file: the external bytes must decode to the same weights.
     const result = await compareWithOnnxruntime(model, { files: { 'weights/resnet.data': data }, oracleModel: original });

@@ -8,7 +8,7 @@ export function externalizeInitializers(bytes: Uint8Array, fileName: string, min
   const model = onnx.ModelProto.decode(bytes);
   const chunks: Uint8Array[] = [];
   let offset = 0;
-  for (const t of model.graph!.initializer) {
+  for (const t of model.graph!.initializer!) {
     const raw = t.rawData;
     if (!raw || raw.byteLength < minBytes) continue;
     // Align each tensor to 16 bytes like onnx does (not required, but keeps offsets honest).
