@@ -5,3 +5,4 @@ export * from './param';
 export { dominantOrientation, orientationDifference, type DominantOrientation } from './spectrum';
 export { dft2d, signedFrequency, type ComplexGrid } from './dft';
 export { Rng, deriveSeed } from './rng';
+export { Adam } from './adam';

@@ -116,6 +116,14 @@ describe('render', () => {
     net.dispose();
   });
 
+  it('frees every tensor it made', async () => {
+    const net = smallConvnet(3);
+    const before = tf.memory().numTensors;
+    await render({ forward: net.forward, objectives: [channel('conv2', 0, { batch: 0 }), scaled(-1, diversity('conv2'))], batch: 2, size: 16, steps: 3 });
+    expect(tf.memory().numTensors).toBe(before);
+    net.dispose();
+  });
+
   it('stops when aborted', async () => {
     const net = smallConvnet(3);
     const controller = new AbortController();

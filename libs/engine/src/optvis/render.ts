@@ -5,6 +5,7 @@ import { sum, type Activations, type Objective } from './objectives/objective';
 import { compose, standardTransforms } from './transforms/compose';
 import type { Transform } from './transforms/transform';
 import { deriveSeed, Rng } from './rng';
+import { Adam } from './adam';
 
 /**
  * The network seen by the render loop: images [N, H, W, C] with values in [0, 1] (the caller applies the model's
@@ -102,8 +103,8 @@ export async function render(options: RenderOptions): Promise<RenderResult> {
     seeds: itemSeeds,
     init: options.init,
   });
+  const optimizer = new Adam(param.variable, options.learningRate ?? DEFAULTS.learningRate);
   const referenceTensor = references > 0 ? tf.tensor4d(options.references!, [references, height, width, channels]) : undefined;
-  const optimizer = tf.train.adam(options.learningRate ?? DEFAULTS.learningRate);
   const transform = compose(options.transforms ?? standardTransforms());
   const rng = new Rng(deriveSeed(seed, TRANSFORM_STREAM));
   const total = sum(...options.objectives);
@@ -124,9 +125,7 @@ export async function render(options: RenderOptions): Promise<RenderResult> {
   try {
     for (let step = 1; step <= steps; step++) {
       options.signal?.throwIfAborted();
-      const cost = optimizer.minimize(() => tf.neg(total.evaluate(options.forward(networkInput(true), layers))), true, [param.variable]);
-      const value = -cost!.dataSync()[0];
-      cost!.dispose();
+      const value = -optimizer.minimize(() => tf.neg(total.evaluate(options.forward(networkInput(true), layers))));
       if (!Number.isFinite(value)) {
         throw new MicroscopeError('INVALID_MODEL', `the objective became ${value} at step ${step}: the model's activations or gradients overflow`);
       }

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../optvis/test-support/backend';
 import { orientedUnits } from '../optvis/test-support/planted';
 import { orientationDifference } from '../optvis/spectrum';
@@ -82,6 +83,7 @@ describe('tuning curves', () => {
     const net = orientedUnits(planted);
     const family = gratings({ size: 31, channels: 3, orientations: evenly(0, 180, 180), frequencies: [1 / 6, 1 / 4, 1 / 3], phases: evenly(0, 360, 8) });
     const progress: number[] = [];
+    const tensorsBefore = tf.memory().numTensors;
     const curves = await tuningCurves(net.forward, 'edges', 'all', family, { batchSize: 256, onProgress: (done) => progress.push(done) });
     expect(curves.map((c) => c.unit)).toEqual([0, 1]);
     curves.forEach((curve, u) => {
@@ -94,6 +96,7 @@ describe('tuning curves', () => {
       expect(curve.responses[orthogonal * 3 + 1]).toBeLessThan(0.05 * curve.peak.response);
     });
     expect(progress[progress.length - 1]).toBe(family.count);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     const one = await tuningCurve(net.forward, 'edges', 1, family, { batchSize: 512 });
     expect(Array.from(one.responses)).toEqual(Array.from(curves[1].responses));
     net.dispose();

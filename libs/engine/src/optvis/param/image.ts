@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MicroscopeError } from '@microscope/contracts';
 import { Rng } from '../rng';
+import { ownedVariable } from '../variables';
 import { decorrelateColors, decorrelates, inverseColorMixingMatrix } from './color';
 import { InverseRealFft2d, realHalfSpectrum, spectrumWeights } from './fourier';
 
@@ -85,7 +86,7 @@ function pixelBase(options: ImageParamOptions, preSigmoid?: Float32Array): Base 
   if (!preSigmoid) {
     options.seeds.forEach((seed, b) => values.set(new Rng(seed).normals(perItem, options.sd ?? 0.01), b * perItem));
   }
-  const variable = tf.variable(tf.tensor4d(values, [batch, height, width, channels]), true);
+  const variable = ownedVariable(tf.tensor4d(values, [batch, height, width, channels]), true);
   return { variable, raw: () => variable as unknown as tf.Tensor4D, dispose: () => variable.dispose() };
 }
 
@@ -117,7 +118,7 @@ function fourierBase(options: ImageParamOptions, preSigmoid?: Float32Array): Bas
       }
     });
   }
-  const variable = tf.variable(tf.tensor2d(values, [rows, cols]), true);
+  const variable = ownedVariable(tf.tensor2d(values, [rows, cols]), true);
   const scaleTensor = tf.tensor2d(scale, [rows, cols]);
   return {
     variable,
