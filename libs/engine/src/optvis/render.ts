@@ -3,6 +3,7 @@ import { MicroscopeError } from '@microscope/contracts';
 import { imageParameterization } from './param/image';
 import { sum, type Activations, type Objective } from './objectives/objective';
 import { compose, standardTransforms } from './transforms/compose';
+import { resizeTo } from './transforms/resize';
 import type { Transform } from './transforms/transform';
 import { deriveSeed, Rng } from './rng';
 import { Adam } from './adam';
@@ -105,7 +106,10 @@ export async function render(options: RenderOptions): Promise<RenderResult> {
   });
   const optimizer = new Adam(param.variable, options.learningRate ?? DEFAULTS.learningRate);
   const referenceTensor = references > 0 ? tf.tensor4d(options.references!, [references, height, width, channels]) : undefined;
-  const transform = compose(options.transforms ?? standardTransforms());
+  // A fixed input size is one more geometric step, fused with the random ones into a single resampling.
+  const fit = options.inputSize ? [resizeTo(options.inputSize)] : [];
+  const transform = compose([...(options.transforms ?? standardTransforms()), ...fit]);
+  const untransformed = compose(fit);
   const rng = new Rng(deriveSeed(seed, TRANSFORM_STREAM));
   const total = sum(...options.objectives);
   const layers = [...total.layers];
@@ -113,13 +117,8 @@ export async function render(options: RenderOptions): Promise<RenderResult> {
   /** The batch the network sees: optimised images then references, transformed or not, resized if asked. */
   const networkInput = (transformed: boolean): tf.Tensor4D => {
     const images = param.images();
-    let x = referenceTensor ? tf.concat([images, referenceTensor], 0) : images;
-    if (transformed) x = transform(x, rng);
-    if (options.inputSize && (x.shape[1] !== options.inputSize[0] || x.shape[2] !== options.inputSize[1])) {
-      // Corners aligned: TF.js 4.22's resize gradient ignores halfPixelCenters.
-      x = tf.image.resizeBilinear(x, options.inputSize, true, false);
-    }
-    return x;
+    const x = referenceTensor ? tf.concat([images, referenceTensor], 0) : images;
+    return (transformed ? transform : untransformed)(x, rng);
   };
 
   try {

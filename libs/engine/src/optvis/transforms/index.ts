@@ -5,3 +5,4 @@ export { jitter } from './jitter';
 export { randomScale } from './scale';
 export { rotate, rotationStep, randomRotate } from './rotate';
 export { compose, standardTransforms, STANDARD_SCALES, STANDARD_ANGLES } from './compose';
+export { resizeTo } from './resize';

@@ -8,6 +8,7 @@ import { pad } from './pad';
 import { randomRotate, rotate } from './rotate';
 import { warpAffine } from './warp';
 import { randomScale } from './scale';
+import { resizeTo } from './resize';
 
 /** A Gaussian blob of σ px centred at (x0, y0) on black, size×size, one channel. */
 function blob(size: number, x0: number, y0: number, sigma: number): Float32Array {
@@ -126,6 +127,16 @@ describe.each(['wasm', 'cpu'] as const)('transforms on %s', (backend) => {
     const f = (t: tf.Tensor): tf.Scalar => tf.sum(tf.mul(scale(t as tf.Tensor4D, new Rng(0)), weights));
     expect(gradientError(f, x, spreadProbes(x.size, 24), 0.5, 0.1)).toBeLessThan(1e-3);
     tf.dispose([x, out, weights]);
+  });
+
+  it('resizes to a fixed size, mapping pixel centres onto pixel centres', () => {
+    // A ramp along x stays a ramp, sampled at the new pixel centres.
+    const ramp = tf.tensor4d(Float32Array.from({ length: 6 * 10 }, (_, i) => i % 10), [1, 6, 10, 1]);
+    const out = resizeTo([3, 20])(ramp, new Rng(0));
+    expect(out.shape).toEqual([1, 3, 20, 1]);
+    const row = Array.from(out.dataSync().slice(0, 20));
+    for (let x = 1; x < 19; x++) expect(row[x]).toBeCloseTo((x + 0.5) / 2 - 0.5, 5);
+    tf.dispose([ramp, out]);
   });
 
   it('pads with a constant and jitters by a crop of 0…d', () => {

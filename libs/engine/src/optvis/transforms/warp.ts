@@ -54,7 +54,7 @@ interface Taps {
 
 function bilinearTaps(map: AffineMap, h: number, w: number, outH: number, outW: number): Taps {
   const pixels = outH * outW;
-  const index = new Int32Array(4 * pixels);
+  const index = new Int32Array(4 * pixels).fill(-1);
   const weight = new Float32Array(4 * pixels);
   const fillWeight = new Float32Array(pixels);
   const [ayy, ayx, axy, axx] = map.a;
@@ -68,18 +68,19 @@ function bilinearTaps(map: AffineMap, h: number, w: number, outH: number, outW: 
       const x0 = Math.floor(sx + 1e-9);
       const fy = Math.max(0, sy - y0);
       const fx = Math.max(0, sx - x0);
-      const corners: Array<[number, number, number]> = [
-        [y0, x0, (1 - fy) * (1 - fx)],
-        [y0, x0 + 1, (1 - fy) * fx],
-        [y0 + 1, x0, fy * (1 - fx)],
-        [y0 + 1, x0 + 1, fy * fx],
-      ];
-      corners.forEach(([cy, cx, wgt], k) => {
-        const inside = cy >= 0 && cy < h && cx >= 0 && cx < w;
-        index[4 * p + k] = inside && wgt > 0 ? cy * w + cx : -1;
-        weight[4 * p + k] = inside ? wgt : 0;
-        if (!inside) fillWeight[p] += wgt;
-      });
+      for (let k = 0; k < 4; k++) {
+        const cy = y0 + (k >> 1);
+        const cx = x0 + (k & 1);
+        const wgt = (k >> 1 ? fy : 1 - fy) * (k & 1 ? fx : 1 - fx);
+        if (cy >= 0 && cy < h && cx >= 0 && cx < w) {
+          if (wgt > 0) {
+            index[4 * p + k] = cy * w + cx;
+            weight[4 * p + k] = wgt;
+          }
+        } else {
+          fillWeight[p] += wgt;
+        }
+      }
     }
   }
   return { index, weight, fillWeight, pixels };
@@ -90,17 +91,18 @@ function resample(input: Float32Array, taps: Taps, batch: number, inPixels: numb
   const out = new Float32Array(batch * pixels * channels);
   for (let b = 0; b < batch; b++) {
     const inBase = b * inPixels * channels;
-    const outBase = b * pixels * channels;
-    for (let p = 0; p < pixels; p++) {
-      const o = outBase + p * channels;
+    let o = b * pixels * channels;
+    for (let p = 0; p < pixels; p++, o += channels) {
       const f = fillWeight[p] * fill;
-      for (let c = 0; c < channels; c++) out[o + c] = f;
-      for (let k = 4 * p; k < 4 * p + 4; k++) {
-        const i = index[k];
-        if (i < 0) continue;
-        const wgt = weight[k];
-        const s = inBase + i * channels;
-        for (let c = 0; c < channels; c++) out[o + c] += wgt * input[s + c];
+      const [i0, i1, i2, i3] = [index[4 * p], index[4 * p + 1], index[4 * p + 2], index[4 * p + 3]];
+      const [w0, w1, w2, w3] = [weight[4 * p], weight[4 * p + 1], weight[4 * p + 2], weight[4 * p + 3]];
+      // Absent taps have weight 0; point them at pixel 0 so the sum needs no branches.
+      const s0 = inBase + (i0 < 0 ? 0 : i0) * channels;
+      const s1 = inBase + (i1 < 0 ? 0 : i1) * channels;
+      const s2 = inBase + (i2 < 0 ? 0 : i2) * channels;
+      const s3 = inBase + (i3 < 0 ? 0 : i3) * channels;
+      for (let c = 0; c < channels; c++) {
+        out[o + c] = f + w0 * input[s0 + c] + w1 * input[s1 + c] + w2 * input[s2 + c] + w3 * input[s3 + c];
       }
     }
   }
@@ -112,9 +114,8 @@ function scatter(dy: Float32Array, taps: Taps, batch: number, inPixels: number, 
   const dx = new Float32Array(batch * inPixels * channels);
   for (let b = 0; b < batch; b++) {
     const inBase = b * inPixels * channels;
-    const outBase = b * pixels * channels;
-    for (let p = 0; p < pixels; p++) {
-      const o = outBase + p * channels;
+    let o = b * pixels * channels;
+    for (let p = 0; p < pixels; p++, o += channels) {
       for (let k = 4 * p; k < 4 * p + 4; k++) {
         const i = index[k];
         if (i < 0) continue;
