@@ -50,7 +50,7 @@ function bruteForcePooled(model: tf.LayersModel, layer: string, input: tf.Tensor
   const sub = tf.model({ inputs: model.inputs, outputs: model.getLayer(layer).output as tf.SymbolicTensor });
   const out = sub.predict(input) as tf.Tensor;
   const data = out.dataSync();
-  const [n, h, w, c] = out.rank === 4 ? out.shape : [out.shape[0], 1, 1, out.shape[1]];
+  const [n, h, w, c] = (out.rank === 4 ? out.shape : [out.shape[0], 1, 1, out.shape[1]]) as [number, number, number, number];
   out.dispose();
   const units = Array.from({ length: c }, () => ({ mean: [] as number[], max: [] as number[], argmax: [] as [number, number][] }));
   for (let i = 0; i < n; i++) {

@@ -2,15 +2,12 @@ import { Catalog } from '@microscope/catalog';
 import { selectBackend, type BackendInfo } from '@microscope/engine';
 import { createAnalytics } from '@microscope/analytics';
 import { createIngest } from '@microscope/ingest';
-import { createLogger, mergeRouters, parseEnv, startApiServer, type ApiServer } from '@microscope/platform';
+import { createLogger, mergeRouters, parseEnv, ServerEnv, startApiServer, type ApiServer } from '@microscope/platform';
 import { createRenderWorker } from '@microscope/render';
 import { createStorage, StorageConfig, type Storage } from '@microscope/storage';
-import { Topics } from '@microscope/contracts';
 import { z } from 'zod';
 
-export const ProductEnv = StorageConfig.extend({
-  MICROSCOPE_HOST: z.string().default('127.0.0.1'),
-  MICROSCOPE_PORT: z.coerce.number().int().min(0).max(65535).default(4300),
+export const ProductEnv = StorageConfig.merge(ServerEnv).extend({
   MICROSCOPE_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
 });
 export type ProductEnv = z.infer<typeof ProductEnv>;
@@ -24,8 +21,6 @@ export async function startProduct(env: ProductEnv = parseEnv(ProductEnv)) {
   const backend: BackendInfo = await selectBackend();
   log.info({ backend }, 'tensor backend selected');
   const storage: Storage = await createStorage(env);
-  await storage.warehouse.migrate();
-  await storage.bus.ensureTopics(Object.values(Topics));
   const catalog = new Catalog(storage.warehouse);
 
   const ingest = createIngest({
