@@ -1,4 +1,4 @@
-import { createTRPCClient, httpLink, TRPCClientError } from '@trpc/client';
+import { createTRPCClient, httpLink, splitLink, TRPCClientError } from '@trpc/client';
 import { readFile } from 'node:fs/promises';
 import type { ProductRouter } from '../start/product';
 
@@ -8,8 +8,23 @@ export function apiUrl(): string {
   return process.env.MICROSCOPE_API_URL ?? DEFAULT_API;
 }
 
-export function createApiClient(url = apiUrl()) {
-  return createTRPCClient<ProductRouter>({ links: [httpLink({ url: `${url}/trpc` })] });
+/** Procedures the analytics app answers; in distributed mode it may run at its own address. */
+const ANALYTICS_PROCEDURES = /^(units|layers)\./;
+
+/**
+ * A typed client of the API. In the single-process product one address serves everything; in distributed mode
+ * MICROSCOPE_ANALYTICS_URL names the analytics app, and its procedures go there.
+ */
+export function createApiClient(url = apiUrl(), analyticsUrl = process.env.MICROSCOPE_ANALYTICS_URL ?? url) {
+  return createTRPCClient<ProductRouter>({
+    links: [
+      splitLink({
+        condition: (op) => ANALYTICS_PROCEDURES.test(op.path),
+        true: httpLink({ url: `${analyticsUrl}/trpc` }),
+        false: httpLink({ url: `${url}/trpc` }),
+      }),
+    ],
+  });
 }
 export type ApiClient = ReturnType<typeof createApiClient>;
 
