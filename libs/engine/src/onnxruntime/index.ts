@@ -1,2 +1,2 @@
 export { OnnxForward, type OnnxForwardOptions } from './onnx-forward';
-export { modelWithOutputs } from './model-outputs';
+export { modelWithOutputs, modelWithPooledOutputs, type PooledOutputNames } from './model-outputs';

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { MicroscopeError } from '@microscope/contracts';
 import { onnx } from 'onnx-proto';
 import { Executor } from '../exec/executor';
+import { poolChannels, type PooledChannels } from '../exec/pooling';
 import { memoryModelFiles } from '../import/model-files';
 import { importOnnxDetailed } from '../import/onnx';
 import { randomImages } from '../import/onnx/test-support/compare-with-ort';
@@ -38,10 +39,25 @@ async function agreeOnLayers(bytes: Uint8Array, batch: number): Promise<{ layers
     expect(fast.get(name)!.shape).toEqual(reference.get(name)!.shape);
     worst = Math.max(worst, maxRelativeError(fast.get(name)!, reference.get(name)!));
   }
+  // Pooling inside onnxruntime gives what poolChannels gives on its full activations.
+  const pooling = await OnnxForward.create(imported, layers.slice(1), { threads: 1 });
+  const pooled = await pooling.runPooled(images);
+  for (const name of layers.slice(1)) expectSamePooling(pooled.get(name)!, poolChannels(fast.get(name) as tf.Tensor4D));
   for (const t of [...fast.values(), ...reference.values(), images]) t.dispose();
   executor.dispose();
   await forward.dispose();
+  await pooling.dispose();
   return { layers: layers.length, worst };
+}
+
+function expectSamePooling(got: PooledChannels, expected: PooledChannels): void {
+  expect([got.images, got.channels, got.height, got.width]).toEqual([expected.images, expected.channels, expected.height, expected.width]);
+  for (let i = 0; i < got.mean.length; i++) {
+    expect(got.mean[i]).toBeCloseTo(expected.mean[i], 4);
+    expect(got.max[i]).toBe(expected.max[i]);
+  }
+  expect(Array.from(got.argmaxY)).toEqual(Array.from(expected.argmaxY));
+  expect(Array.from(got.argmaxX)).toEqual(Array.from(expected.argmaxX));
 }
 
 describe('OnnxForward', () => {
@@ -66,6 +82,18 @@ describe('OnnxForward', () => {
     expect(imported.batchSize).toBe(1);
     const { worst } = await agreeOnLayers(bytes, 3);
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('pools inside onnxruntime exactly as poolChannels does on the full activations', async () => {
+    const imported = await importOnnxDetailed(memoryModelFiles({ 'model.onnx': vgg({ opset: 13, size: 32 }).bytes }));
+    const layers = imported.ir.nodes.filter((n) => n.isLayer).map((n) => n.name);
+    const forward = await OnnxForward.create(imported, layers, { threads: 1 });
+    const images = randomImages(3, imported.ir.input.shape, 5);
+    const pooled = await forward.runPooled(images);
+    const tensors = await forward.run(images);
+    for (const name of layers) expectSamePooling(pooled.get(name)!, poolChannels(tensors.get(name) as tf.Tensor4D));
+    for (const t of [...tensors.values(), images]) t.dispose();
+    await forward.dispose();
   });
 
   it('refuses nodes without an ONNX counterpart and unknown names', async () => {
