@@ -67,7 +67,7 @@ class NetBuilder {
 }
 
 /** The network and the layer whose channels are visualised. */
-function network(name: NetName, size: number): { ir: GraphIR; layer: string } {
+export function network(name: NetName, size: number): { ir: GraphIR; layer: string } {
   const n = new NetBuilder(size);
   if (name === 'small') {
     let x = n.conv('input', 32, 3, 2, 'conv1');
