@@ -7,7 +7,7 @@
  * parameterization, transforms and network. Run: `npx tsx tools/bench/optvis.ts [--nets small,inceptionv1]
  * [--batches 1,8,32] [--steps 3] [--size 128] [--threads N]`. Times are printed, never asserted.
  */
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../libs/engine/src/backend/select-backend';
 import { Executor } from '../../libs/engine/src/exec/executor';
@@ -152,11 +152,14 @@ async function benchOne(name: NetName, batch: number, options: Options) {
 
 export async function runOptvisBench(options: Options) {
   const backend = await selectBackend({ prefer: 'wasm', threads: options.threads });
+  const loadBefore = loadavg()[0];
   const results = [];
   for (const net of options.nets) {
     for (const batch of options.batches) results.push(await benchOne(net, batch, options));
   }
-  return { backend: { name: backend.name, threads: backend.threads, simd: backend.simd, reason: backend.reason }, cpus: cpus().length, results };
+  // The machine may be shared: the 1-minute load average says how much of it the numbers had.
+  const load = { before: +loadBefore.toFixed(2), after: +loadavg()[0].toFixed(2) };
+  return { backend: { name: backend.name, threads: backend.threads, simd: backend.simd, reason: backend.reason }, cpus: cpus().length, load, results };
 }
 
 function parseArgs(argv: string[]): Options {
