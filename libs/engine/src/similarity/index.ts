@@ -19,19 +19,20 @@ export { hungarianMatch, type Assignment, type HungarianOptions } from './hungar
 export { symmetricEigen, symmetricEigenvalues, type SymmetricEigen } from './symmetric-eigen';
 export {
   LAYER_METRICS,
+  type LayerMetric,
+  type LayerSimilarityOptions,
+  type RepresentationSpace,
+} from './layer-options';
+export { prepareLayer, type PreparedLayer } from './prepared-layer';
+export {
   compareLayers,
   comparePreparedLayers,
   debiasedCKA,
   layerSimilarityMatrix,
   linearCKA,
-  prepareLayer,
   svcca,
-  type LayerMetric,
   type LayerSimilarity,
   type LayerSimilarityMatrix,
-  type LayerSimilarityOptions,
-  type PreparedLayer,
-  type RepresentationSpace,
   type SvccaResult,
 } from './layer-similarity';
 export { MinibatchCKA, batchRanges, minibatchCKA, type MinibatchOptions } from './minibatch-cka';

@@ -5,8 +5,8 @@ import {
   layerSimilarityMatrix,
   linearCKA,
   svcca,
-  type RepresentationSpace,
 } from './layer-similarity';
+import type { RepresentationSpace } from './layer-options';
 import { matrix, type Matrix } from './matrix';
 import { maxAbsDifference, multiply, randomMatrix, randomOrthogonal, scaled } from './testing/random';
 import { debiasedCkaTextbook, linearCkaTextbook, svccaTextbook } from './testing/textbook';

@@ -2,6 +2,7 @@ import { MicroscopeError } from '@microscope/contracts';
 import { float64CrossProduct } from './float64-cross-product';
 import { assertFinite, columnMeans, matrix, type Matrix } from './matrix';
 import { rowsOf, type CrossProduct } from './operand';
+import { dot } from './vector-math';
 
 /**
  * Minibatch CKA (Nguyen et al. 2021): the unbiased HSIC (Song et al. 2012) is averaged over minibatches of probe
@@ -136,10 +137,4 @@ function uCentredGram(layer: Matrix, multiply: CrossProduct): Float64Array {
     gram[i * m + i] = 0;
   }
   return gram;
-}
-
-function dot(a: Float64Array, b: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
 }
