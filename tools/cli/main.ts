@@ -1,33 +1,14 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { SingleBar, MultiBar, Presets } from 'cli-progress';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { apiUrl, createApiClient, describeError, uploadFiles, type ApiClient } from './api-client';
+import { apiUrl, describeError, uploadFiles } from './api-client';
+import { api, definedOnly, nonNegativeInt, numberList, print, progressBar, versionRef, waitForJobs } from './cli-helpers';
 
 /** `microscope …`: every command talks to a running Microscope over its API (npm start, or MICROSCOPE_API_URL). */
 const program = new Command()
   .name('microscope')
   .description(`Microscope for neural networks. Talks to the API at ${apiUrl()} (set MICROSCOPE_API_URL to change).`)
   .showHelpAfterError();
-
-const api = (): ApiClient => createApiClient();
-const print = (json: boolean, value: unknown, human: () => void) => (json ? console.log(JSON.stringify(value, null, 2)) : human());
-
-function versionRef(value: string): { model: string; version: string } {
-  const match = /^([^@]+)@(.+)$/.exec(value);
-  if (!match) throw new InvalidArgumentError('expected <model>@<version>, e.g. small-cnn@s1-e3');
-  return { model: match[1], version: match[2] };
-}
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-function numberList(value: string): number[] {
-  const list = value.split(',').map(Number);
-  if (list.some((n) => !Number.isFinite(n))) throw new InvalidArgumentError('expected comma-separated numbers');
-  return list;
-}
 
 const study = program.command('study').description('studies: the unit of a comparative investigation');
 study
@@ -202,31 +183,7 @@ async function modelFiles(target: string): Promise<{ name: string; path: string 
   return [{ name: base, path: target }];
 }
 
-const definedOnly = <T extends Record<string, unknown>>(o: T) =>
-  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]: Exclude<T[K], undefined> };
-
-function progressBar(quiet: boolean, label: string, total: number): SingleBar | null {
-  if (quiet || !process.stderr.isTTY) return null;
-  const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream: process.stderr }, Presets.shades_classic);
-  bar.start(total, 0);
-  return bar;
-}
-
 /** Polls jobs until each has succeeded or failed, with one progress bar per job. */
-async function waitForJobs(ids: string[], quiet: boolean) {
-  const client = api();
-  const bars = quiet || !process.stderr.isTTY ? null : new MultiBar({ format: '{id} [{bar}] {percentage}% {message}', stream: process.stderr, hideCursor: true }, Presets.shades_classic);
-  const handles = new Map(ids.map((id) => [id, bars?.create(100, 0, { id: id.slice(0, 8), message: 'queued' })]));
-  for (;;) {
-    const jobs = await Promise.all(ids.map((jobId) => client.jobs.get.query({ jobId })));
-    for (const job of jobs) handles.get(job.id)?.update(Math.round(job.progress * 100), { id: job.id.slice(0, 8), message: job.status === 'running' ? job.message : job.status });
-    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) {
-      bars?.stop();
-      return jobs;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`microscope: ${describeError(e)}`);

@@ -1,4 +1,4 @@
-import { isMicroscopeError, parseMessage, Topics, type Job } from '@microscope/contracts';
+import { isMicroscopeError, MicroscopeError, parseMessage, Topics, type Job } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import type { Logger } from '@microscope/platform';
 import type { BlobStore, Bus, IncomingMessage, Subscription } from '@microscope/storage';
@@ -29,6 +29,8 @@ export function createRenderWorker(options: RenderOptions) {
     const parsed = parseMessage(message.value);
     if (parsed.type !== 'job.requested') throw new Error(`unexpected message type ${parsed.type} on ${Topics.jobs}`);
     const job: Job = parsed.payload;
+    // Comparisons are analytics' work; every group sees every job, each runs its own kinds.
+    if (job.params.kind === 'compare') return;
     const progress = new ProgressReporter(options.bus, job.id, message.key);
     const log = options.log.child({ jobId: job.id, versionId: job.params.versionId, attempt: message.attempt });
     try {
@@ -37,6 +39,8 @@ export function createRenderWorker(options: RenderOptions) {
         case 'activations':
           await extractActivations({ ...options, models }, job, job.params, progress);
           break;
+        default:
+          throw new MicroscopeError('UNSUPPORTED', `render workers cannot run ${job.params.kind} jobs yet`);
       }
     } catch (e) {
       const permanent = isMicroscopeError(e) && e.code !== 'UNAVAILABLE' && e.code !== 'INTERNAL';

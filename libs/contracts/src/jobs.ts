@@ -15,8 +15,90 @@ export const ActivationsJobParams = z.object({
 });
 export type ActivationsJobParams = z.infer<typeof ActivationsJobParams>;
 
-/** Parameters of each kind of job; later kinds add their schema here. */
-export const JobParams = z.discriminatedUnion('kind', [ActivationsJobParams]);
+/** Objectives a visualization job can ask for, per unit (Lucid / Microscope's set). */
+export const VisualizationObjective = z.enum(['channel', 'neuron', 'negative', 'diversity']);
+export type VisualizationObjective = z.infer<typeof VisualizationObjective>;
+
+/** Optimisation settings shared by every rendering job; defaults are Lucid's. */
+const OptimisationParams = {
+  steps: z.number().int().positive().max(10_000).default(512),
+  size: z.number().int().min(16).max(1024).default(128),
+  learningRate: z.number().positive().max(10).default(0.05),
+  seed: z.number().int().nonnegative().default(0),
+};
+
+/** Feature visualizations of units of one layer, `unitsPerBatch` units per optimisation. */
+export const VisualizeJobParams = z.object({
+  kind: z.literal('visualize'),
+  versionId: Id,
+  layer: z.string().min(1),
+  /** Units to render; empty = every unit of the layer. */
+  units: z.array(z.number().int().nonnegative()).default([]),
+  objective: VisualizationObjective.default('channel'),
+  unitsPerBatch: z.number().int().positive().max(256).default(32),
+  ...OptimisationParams,
+});
+export type VisualizeJobParams = z.infer<typeof VisualizeJobParams>;
+
+/** DeepDream of a whole layer (one image per layer). */
+export const DreamJobParams = z.object({
+  kind: z.literal('dream'),
+  versionId: Id,
+  layer: z.string().min(1),
+  ...OptimisationParams,
+});
+export type DreamJobParams = z.infer<typeof DreamJobParams>;
+
+/** Caricature of one probe image at a layer: optimise towards the image's activations, starting from it. */
+export const CaricatureJobParams = z.object({
+  kind: z.literal('caricature'),
+  versionId: Id,
+  layer: z.string().min(1),
+  datasetId: Id,
+  imageIndex: z.number().int().nonnegative(),
+  ...OptimisationParams,
+});
+export type CaricatureJobParams = z.infer<typeof CaricatureJobParams>;
+
+export const StimulusFamily = z.enum(['grating', 'colour', 'curve', 'edge']);
+export type StimulusFamily = z.infer<typeof StimulusFamily>;
+
+/** Tuning curves of every unit of a layer to families of synthetic stimuli. */
+export const TuningJobParams = z.object({
+  kind: z.literal('tuning'),
+  versionId: Id,
+  layer: z.string().min(1),
+  families: z.array(StimulusFamily).min(1).default(['grating', 'colour', 'curve', 'edge']),
+});
+export type TuningJobParams = z.infer<typeof TuningJobParams>;
+
+export const SimilarityMetric = z.enum(['cka', 'dcka', 'svcca']);
+export type SimilarityMetric = z.infer<typeof SimilarityMetric>;
+
+/** Compare two versions over a shared probe dataset: unit matches both ways and the layer × layer similarity. */
+export const CompareJobParams = z.object({
+  kind: z.literal('compare'),
+  /** Version A; the job travels under its key. */
+  versionId: Id,
+  otherVersionId: Id,
+  datasetId: Id,
+  /** Layers of A and of B to compare; empty = all. */
+  layers: z.array(z.string()).default([]),
+  otherLayers: z.array(z.string()).default([]),
+  metrics: z.array(SimilarityMetric).min(1).default(['cka', 'dcka', 'svcca']),
+  topK: z.number().int().positive().max(50).default(5),
+});
+export type CompareJobParams = z.infer<typeof CompareJobParams>;
+
+/** Parameters of each kind of job. Render handles every kind but `compare`, which analytics handles. */
+export const JobParams = z.discriminatedUnion('kind', [
+  ActivationsJobParams,
+  VisualizeJobParams,
+  DreamJobParams,
+  CaricatureJobParams,
+  TuningJobParams,
+  CompareJobParams,
+]);
 export type JobParams = z.infer<typeof JobParams>;
 
 export const Job = z.object({
