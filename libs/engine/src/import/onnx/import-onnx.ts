@@ -3,6 +3,7 @@ import type { GraphIR } from '../../ir/graph';
 import { validateGraph } from '../../ir/validate';
 import type { ModelFiles } from '../model-files';
 import { NodeAttributes } from './attributes';
+import type { ConstTensor } from './const-tensor';
 import { ConversionContext } from './context';
 import { FOLDERS } from './fold';
 import { describeNode, indexGraph } from './graph-index';
@@ -13,7 +14,6 @@ import { CONVERTERS } from './ops/registry';
 import { fuseGelu } from './patterns';
 import { decodeModel, defaultOpset, int64, onnx } from './proto';
 import { decodeTensor, ExternalData } from './tensor-data';
-import type { ConstTensor } from './const-tensor';
 
 export interface OnnxImportOptions {
   /** The .onnx file among the model's files (default "model.onnx"); external-data paths are relative to it. */

@@ -21,7 +21,14 @@ function otherOperand(n: onnx.INodeProto, scalarOf: ScalarOf, c: number): string
 
 export function fuseGelu(order: onnx.INodeProto[], index: GraphIndex, scalarOf: ScalarOf): onnx.INodeProto[] {
   const consumersOf = new Map<string, onnx.INodeProto[]>();
-  for (const n of order) for (const i of n.input ?? []) if (i) consumersOf.set(i, [...(consumersOf.get(i) ?? []), n]);
+  for (const n of order) {
+    for (const i of n.input ?? []) {
+      if (!i) continue;
+      const list = consumersOf.get(i);
+      if (list) list.push(n);
+      else consumersOf.set(i, [n]);
+    }
+  }
   /** The single consumer of a value that nothing else (not even a graph output) reads. */
   const soleConsumer = (value: string): onnx.INodeProto | undefined => {
     const cs = consumersOf.get(value) ?? [];
@@ -50,7 +57,7 @@ export function fuseGelu(order: onnx.INodeProto[], index: GraphIndex, scalarOf: 
       const half = soleConsumer(times.output![0]);
       if (half?.opType === 'Mul' && otherOperand(half, scalarOf, 0.5) === times.output![0]) last = half;
     } else {
-      // (x * 0.5) * gate, or x * (gate * 0.5) is handled as gate * 0.5 feeding nothing here.
+      // (x * 0.5) * gate
       const halfX = index.producers.get(partner);
       if (halfX?.opType === 'Mul' && otherOperand(halfX, scalarOf, 0.5) === x && soleConsumer(partner) === times) {
         last = times;
