@@ -17,3 +17,6 @@ export * from './introspect/layers';
 export * from './backend/select-backend';
 export * from './import/import-model';
 export * from './stats';
+// Namespaced: their short names (sum, pad, compose, channel …) would clash with the rest of the engine.
+export * as optvis from './optvis';
+export * as stimuli from './stimuli';
