@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { isMicroscopeError, type TopicName } from '@microscope/contracts';
 import { waitFor } from '../contract-helpers';
@@ -8,6 +11,9 @@ import { KafkaBus, type KafkaBusOptions } from './kafka-bus';
 // Runs against a real Kafka broker: `tools/services/kafka.sh start` and
 // MICROSCOPE_TEST_KAFKA_BROKERS=127.0.0.1:19092 (.ci/run sets it). Topics and groups are unique per test.
 const brokers = process.env.MICROSCOPE_TEST_KAFKA_BROKERS?.split(',').filter(Boolean);
+// Restarts the shared broker: opt in, and run alone (other suites using Kafka meanwhile would see it go away).
+const restartServices = process.env.MICROSCOPE_TEST_RESTART_SERVICES === '1';
+const kafkaScript = path.resolve(__dirname, '../../../../tools/services/kafka.sh');
 
 if (!brokers?.length) {
   describe('KafkaBus', () => {
@@ -107,5 +113,31 @@ if (!brokers?.length) {
       expect((failure as Error).message).toMatch(/is Kafka reachable/);
       await unreachable.close();
     }, 30_000);
+  });
+
+  (restartServices ? describe : describe.skip)('KafkaBus across a broker restart (MICROSCOPE_TEST_RESTART_SERVICES=1)', () => {
+    it('loses no message when the broker restarts while messages are published and consumed', async () => {
+      const bus = new KafkaBus(options({ sessionTimeoutMs: 10_000 }));
+      const topic = `microscope.test-${randomUUID().slice(0, 12)}` as TopicName;
+      const group = `g-${randomUUID()}`;
+      const seen = new Map<string, number>();
+      try {
+        await bus.subscribe({ topic, group, handler: async (m) => void seen.set(m.value, (seen.get(m.value) ?? 0) + 1) });
+        const total = 600;
+        let restarted: Promise<unknown> | null = null;
+        for (let i = 0; i < total; i += 20) {
+          // Keys are versions: each keeps its order; publishing continues (retrying) while the broker is away.
+          await bus.publish(topic, Array.from({ length: 20 }, (_, k) => ({ key: `version-${(i + k) % 5}`, value: `m${i + k}` })));
+          if (i === 200) restarted = promisify(execFile)(kafkaScript, ['restart']);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        await restarted;
+        await waitFor(() => seen.size === total, 90_000, `all ${total} messages after the restart`);
+        await waitFor(() => bus.drained(topic, group), 30_000, 'the group to commit everything');
+        expect([...seen.keys()].sort()).toEqual(Array.from({ length: total }, (_, i) => `m${i}`).sort());
+      } finally {
+        await bus.close();
+      }
+    }, 180_000);
   });
 }

@@ -33,7 +33,13 @@ export interface KafkaBusOptions {
   /** A consumer silent this long is presumed dead and its partitions go to the rest of its group (default 10 s). */
   sessionTimeoutMs?: number;
   heartbeatIntervalMs?: number;
-  /** How long `subscribe` waits to join its group (default 60 s). */
+  /**
+   * When a consumer joins or leaves, the group waits this long for every member to finish the message it is handling
+   * (default 60 s); a member still busy after that loses its partitions and its message is redelivered to another.
+   * Handlers that run longer than this (a long render job) should raise it, at the price of slower rebalances.
+   */
+  rebalanceTimeoutMs?: number;
+  /** How long `subscribe` waits to join its group (default: the rebalance timeout + 30 s). */
   joinTimeoutMs?: number;
   /**
    * How kafkajs retries requests that fail for want of a broker. The default (300 ms doubling to 5 s, 12 tries, ≈45 s
@@ -56,7 +62,7 @@ const DEFAULTS = {
   concurrency: 4,
   sessionTimeoutMs: 10_000,
   heartbeatIntervalMs: 1000,
-  joinTimeoutMs: 60_000,
+  rebalanceTimeoutMs: 60_000,
   clientRetry: { retries: 12, initialRetryTimeMs: 300, maxRetryTimeMs: 5000 },
 };
 
@@ -92,7 +98,8 @@ export class KafkaBus implements Bus {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0 || options.brokers.some((b) => !/^[^\s:]+:\d+$/.test(b))) {
       throw new MicroscopeError('INVALID_INPUT', `Kafka brokers must be a list of "host:port", got ${JSON.stringify(options.brokers)}`);
     }
-    this.options = { ...DEFAULTS, compress: true, ...definedOnly(options) } as KafkaBus['options'];
+    const merged = { ...DEFAULTS, compress: true, ...definedOnly(options) };
+    this.options = { ...merged, joinTimeoutMs: merged.joinTimeoutMs ?? merged.rebalanceTimeoutMs + 30_000 } as KafkaBus['options'];
     if (!Number.isInteger(this.options.partitions) || this.options.partitions < 1) {
       throw new MicroscopeError('INVALID_INPUT', `partitions must be a positive integer, got ${options.partitions}`);
     }
@@ -279,8 +286,6 @@ class KafkaSubscription implements Subscription {
   private readonly pendingCommits = new Map<number, string>();
   private commit: EachBatchPayload['commitOffsetsIfNecessary'] | null = null;
   private committing: Promise<void> | null = null;
-  private commitsInFlight = new Set<number>();
-  private readonly commitWaiters: Array<() => void> = [];
   private commitError: unknown = null;
 
   constructor(
@@ -295,28 +300,26 @@ class KafkaSubscription implements Subscription {
       groupId: this.spec.group,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
-      rebalanceTimeout: Math.max(options.sessionTimeoutMs, 30_000),
+      rebalanceTimeout: options.rebalanceTimeoutMs,
       allowAutoTopicCreation: false,
       // Short fetch waits keep close() and rebalances quick; fetches return at once when messages are there.
       maxWaitTimeInMs: 500,
     });
     this.consumer = consumer;
-    const joined = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        removeJoin();
-        reject(new MicroscopeError('UNAVAILABLE', `Kafka consumer group ${this.spec.group} was not joined within ${options.joinTimeoutMs} ms`));
-      }, options.joinTimeoutMs);
-      const removeJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-        clearTimeout(timer);
-        removeJoin();
-        resolve();
-      });
-    });
-    joined.catch(() => undefined); // observed below; a failure before that point must not be unhandled
     consumer.on(consumer.events.CRASH, (event) => {
       // kafkajs restarts itself after retriable errors; after any other error it stops, and so would delivery.
       if (!event.payload.restart && !this.closing) this.restartLater(event.payload.error);
     });
+    let joinTimer: NodeJS.Timeout | undefined;
+    let stopWaiting = () => {};
+    const joined = new Promise<void>((resolve, reject) => {
+      joinTimer = setTimeout(
+        () => reject(new MicroscopeError('UNAVAILABLE', `Kafka consumer group ${this.spec.group} was not joined within ${options.joinTimeoutMs} ms`)),
+        options.joinTimeoutMs,
+      );
+      stopWaiting = consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+    });
+    joined.catch(() => undefined); // awaited below; a failure before then must not count as unhandled
     try {
       await consumer.connect();
       await consumer.subscribe({ topics: [this.spec.topic], fromBeginning: true });
@@ -326,10 +329,13 @@ class KafkaSubscription implements Subscription {
         partitionsConsumedConcurrently: options.concurrency,
         eachBatch: (payload) => this.handleBatch(payload),
       });
+      await joined;
     } catch (error) {
       throw unavailable(`subscribing group ${this.spec.group} to ${this.spec.topic}`, error);
+    } finally {
+      clearTimeout(joinTimer);
+      stopWaiting();
     }
-    await joined;
   }
 
   close(): Promise<void> {
@@ -369,37 +375,59 @@ class KafkaSubscription implements Subscription {
   private acknowledge(partition: number, nextOffset: string, commit: EachBatchPayload['commitOffsetsIfNecessary']): void {
     this.pendingCommits.set(partition, nextOffset);
     this.commit = commit;
-    this.committing ??= this.commitPending().finally(() => (this.committing = null));
+    if (!this.commitError) this.startCommit();
   }
 
-  private async commitPending(): Promise<void> {
-    while (this.pendingCommits.size > 0 && this.commit) {
-      const partitions = [...this.pendingCommits].map(([partition, offset]) => ({ partition, offset }));
-      this.pendingCommits.clear();
-      this.commitsInFlight = new Set(partitions.map((p) => p.partition));
-      try {
-        await this.commit({ topics: [{ topic: this.spec.topic, partitions }] });
-      } catch (error) {
-        // Raised by the batches' flushes, so kafkajs rejoins; what was not committed is redelivered (at least once).
-        this.commitError = error;
-        this.pendingCommits.clear();
-      } finally {
-        this.commitsInFlight = new Set();
-        for (const wake of this.commitWaiters.splice(0)) wake();
-      }
-    }
+  /** Sends one commit request with every pending offset, unless one is under way (it starts the next when it ends). */
+  private startCommit(): void {
+    if (this.committing || this.pendingCommits.size === 0 || !this.commit) return;
+    const sent = new Map(this.pendingCommits);
+    this.pendingCommits.clear();
+    const partitions = [...sent].map(([partition, offset]) => ({ partition, offset }));
+    this.committing = this.commit({ topics: [{ topic: this.spec.topic, partitions }] })
+      .then(
+        () => {
+          this.commitError = null;
+        },
+        (error: unknown) => {
+          // Kept for the next try, unless a later offset of the partition was acknowledged meanwhile.
+          for (const [partition, offset] of sent) if (!this.pendingCommits.has(partition)) this.pendingCommits.set(partition, offset);
+          this.commitError = error;
+        },
+      )
+      .finally(() => {
+        this.committing = null;
+        if (!this.commitError) this.startCommit();
+      });
   }
 
-  /** Waits until this partition's handled messages are committed (not for other partitions' later ones). */
+  /**
+   * Waits until this partition's handled messages are committed. While the broker is unreachable it keeps retrying
+   * (with backoff; for at most COMMIT_RETRY_ON_CLOSE_MS once closing), so a restart loses no acknowledgement. If the
+   * partition was taken away (a rebalance), it throws: kafkajs rejoins, and the uncommitted messages are redelivered.
+   */
   private async flushCommits(partition: number): Promise<void> {
-    while (this.pendingCommits.has(partition) || this.commitsInFlight.has(partition)) {
-      this.committing ??= this.commitPending().finally(() => (this.committing = null));
-      await new Promise<void>((resolve) => this.commitWaiters.push(resolve));
-    }
-    if (this.commitError) {
-      const error = this.commitError;
-      this.commitError = null;
-      throw error;
+    let delay = 100;
+    let closingSince: number | null = null;
+    for (;;) {
+      if (this.committing) {
+        await this.committing;
+        continue;
+      }
+      if (!this.pendingCommits.has(partition)) return;
+      if (this.commitError) {
+        const error = this.commitError;
+        if (this.stop.signal.aborted) closingSince ??= Date.now();
+        if (LOST_MEMBERSHIP.has(errorType(error) ?? '') || (closingSince !== null && Date.now() - closingSince > COMMIT_RETRY_ON_CLOSE_MS)) {
+          this.pendingCommits.delete(partition);
+          if (this.pendingCommits.size === 0) this.commitError = null;
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 2000);
+        this.commitError = null;
+      }
+      this.startCommit();
     }
   }
 
@@ -472,6 +500,11 @@ class KafkaSubscription implements Subscription {
     }, delay);
   }
 }
+
+/** Commit errors that mean this consumer no longer owns its partitions: retrying cannot help, rejoining does. */
+const LOST_MEMBERSHIP = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+/** How long a closing subscription keeps trying to commit what it handled before leaving it to be redelivered. */
+const COMMIT_RETRY_ON_CLOSE_MS = 10_000;
 
 const LOG_LEVELS: Record<NonNullable<KafkaBusOptions['clientLogLevel']>, KafkaLogLevel> = {
   nothing: KafkaLogLevel.NOTHING,

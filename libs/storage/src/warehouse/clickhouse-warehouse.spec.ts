@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { isMicroscopeError } from '@microscope/contracts';
 import { ClickHouseWarehouse } from './clickhouse-warehouse';
 import { describeWarehouseContract } from './warehouse.contract';
@@ -7,6 +10,9 @@ import { describeWarehouseContract } from './warehouse.contract';
 // Runs against a real ClickHouse server: `tools/services/clickhouse.sh start` and
 // MICROSCOPE_TEST_CLICKHOUSE_URL=http://127.0.0.1:18123 (.ci/run sets it). Each run uses its own database.
 const url = process.env.MICROSCOPE_TEST_CLICKHOUSE_URL;
+// Restarts the shared server: opt in, and run alone (other suites using ClickHouse meanwhile would see it go away).
+const restartServices = process.env.MICROSCOPE_TEST_RESTART_SERVICES === '1';
+const clickhouseScript = path.resolve(__dirname, '../../../../tools/services/clickhouse.sh');
 
 if (!url) {
   describe('ClickHouseWarehouse', () => {
@@ -113,6 +119,38 @@ if (!url) {
       expect(retries).toEqual([]);
       await warehouse.close();
     });
+  });
+
+  (restartServices ? describe : describe.skip)('ClickHouseWarehouse across a server restart (MICROSCOPE_TEST_RESTART_SERVICES=1)', () => {
+    it('retries inserts while the server restarts: no row lost, none duplicated for readers', async () => {
+      const database = newDatabase();
+      const retries: string[] = [];
+      const warehouse = new ClickHouseWarehouse({ url, database, retryDelayMs: 100, onRetry: (r) => retries.push(r.error) });
+      try {
+        await warehouse.migrate();
+        // Keeps inserting until the restart is over (the server serves open connections for a while after SIGTERM),
+        // then a few batches more.
+        const batchRows = 2000;
+        let restartDone = false;
+        let restarted: Promise<unknown> | null = null;
+        let batches = 0;
+        for (let after = 0; after < 5; batches += 1) {
+          const b = batches;
+          const rows = Array.from({ length: batchRows }, (_, i) => ({ version_id: 'v', dataset_id: 'd', layer: 'l', unit: i % 100, image_index: b * 20 + Math.floor(i / 100), mean: i, max: b, argmax_y: 0, argmax_x: 0 }));
+          await warehouse.insert('unit_activations', rows);
+          if (b === 5) restarted = promisify(execFile)(clickhouseScript, ['restart']).finally(() => (restartDone = true));
+          if (restartDone) after += 1;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        await restarted;
+        expect(retries.length).toBeGreaterThan(0); // the restart was noticed and ridden out
+        const [counted] = await warehouse.query<{ c: number; images: number }>('SELECT count() AS c, uniqExact(image_index) AS images FROM unit_activations FINAL');
+        expect(counted).toEqual({ c: batches * batchRows, images: batches * 20 });
+      } finally {
+        await warehouse.exec('DROP DATABASE IF EXISTS {db:Identifier}', { db: database }).catch(() => undefined);
+        await warehouse.close();
+      }
+    }, 120_000);
   });
 }
 
