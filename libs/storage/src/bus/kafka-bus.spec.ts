@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { isMicroscopeError, type TopicName } from '@microscope/contracts';
 import { waitFor } from '../contract-helpers';
 import { describeBusContract } from './bus.contract';
@@ -59,7 +59,7 @@ if (!brokers?.length) {
       await newBus({ partitions: 6 }).ensureTopics([topic]); // another process, other defaults: no change
       const [metadata] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
       expect(metadata.partitions).toHaveLength(3);
-      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2, name: topic, configNames: ['max.message.bytes'] }] });
+      const described = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }] });
       expect(described.resources[0].configEntries[0].configValue).toBe(String(2 * 1024 * 1024));
     });
 
