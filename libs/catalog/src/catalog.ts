@@ -13,7 +13,7 @@ import {
 } from '@microscope/contracts';
 import type { Row, Warehouse } from '@microscope/storage';
 import { toDateTimeText } from '@microscope/storage';
-import { fromJson, num, str, toIso } from './rows';
+import { catalogNow, fromJson, num, str, toIso } from './rows';
 
 /**
  * The catalog of studies, models, versions, layers, datasets and jobs, stored in the warehouse. Tables are
@@ -26,7 +26,7 @@ export class Catalog {
   // ---- studies
   async createStudy(name: string, description = ''): Promise<Study> {
     if (await this.findStudy(name)) throw new MicroscopeError('CONFLICT', `study "${name}" already exists`);
-    const study: Study = { id: randomUUID(), name, description, createdAt: new Date().toISOString() };
+    const study: Study = { id: randomUUID(), name, description, createdAt: catalogNow() };
     const at = toDateTimeText(study.createdAt);
     await this.warehouse.insert('studies', [{ id: study.id, name, description, created_at: at, updated_at: at }]);
     return study;
@@ -58,7 +58,7 @@ export class Catalog {
   async ensureModel(studyId: string, name: string, architecture: string): Promise<Model> {
     const existing = await this.findModel(studyId, name);
     if (existing) return existing;
-    const model: Model = { id: randomUUID(), studyId, name, architecture, createdAt: new Date().toISOString() };
+    const model: Model = { id: randomUUID(), studyId, name, architecture, createdAt: catalogNow() };
     const at = toDateTimeText(model.createdAt);
     await this.warehouse.insert('models', [{ id: model.id, study_id: studyId, name, architecture, created_at: at, updated_at: at }]);
     return model;

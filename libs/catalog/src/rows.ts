@@ -8,3 +8,6 @@ export const toIso = (value: unknown): string => fromDateTimeText(String(value))
 
 export const num = (row: Row, key: string): number => Number(row[key]);
 export const str = (row: Row, key: string): string => String(row[key]);
+
+/** Now, to the second: the warehouse stores DateTime, so what a create call returns equals what a read returns. */
+export const catalogNow = (): string => new Date(Math.floor(Date.now() / 1000) * 1000).toISOString();

@@ -20,3 +20,5 @@ export * from './stats';
 // Namespaced: their short names (sum, pad, compose, channel …) would clash with the rest of the engine.
 export * as optvis from './optvis';
 export * as stimuli from './stimuli';
+export * from './import/onnx';
+export * from './onnxruntime';

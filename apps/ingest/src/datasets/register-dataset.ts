@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MicroscopeError, type Dataset, type DatasetImage } from '@microscope/contracts';
-import type { Catalog } from '@microscope/catalog';
+import { catalogNow, type Catalog } from '@microscope/catalog';
 import { normalizeImage } from '@microscope/imaging';
 import type { BlobStore } from '@microscope/storage';
 
@@ -53,7 +53,7 @@ export async function registerDataset(
       name: input.name,
       description: input.description ?? '',
       imageCount: stored.length,
-      createdAt: new Date().toISOString(),
+      createdAt: catalogNow(),
     };
     await deps.catalog.addDataset(dataset, stored);
     return dataset;

@@ -8,7 +8,7 @@ import {
   type JobProgress,
   type JobView,
 } from '@microscope/contracts';
-import type { Catalog } from '@microscope/catalog';
+import { catalogNow, type Catalog } from '@microscope/catalog';
 import type { Logger } from '@microscope/platform';
 import type { Bus, Subscription } from '@microscope/storage';
 
@@ -32,7 +32,7 @@ export class JobService {
       );
       if (existing) return { job: existing, created: false };
     }
-    const job: Job = { id: randomUUID(), studyId, kind: params.kind, params, createdAt: new Date().toISOString() };
+    const job: Job = { id: randomUUID(), studyId, kind: params.kind, params, createdAt: catalogNow() };
     await this.deps.catalog.addJob(job);
     await this.deps.catalog.addJobEvent({ jobId: job.id, seq: 0, status: 'queued', progress: 0, message: '', occurredAt: job.createdAt });
     await this.deps.bus.publish(Topics.jobs, [{ key: jobKey(params), value: JSON.stringify(envelope('job.requested', job, job.id)) }]);

@@ -7,7 +7,7 @@ import {
   TrainingMetadata,
   type ModelVersion,
 } from '@microscope/contracts';
-import type { Catalog } from '@microscope/catalog';
+import { catalogNow, type Catalog } from '@microscope/catalog';
 import { importModel, listLayers, type GraphIR } from '@microscope/engine';
 import type { BlobStore } from '@microscope/storage';
 import { z } from 'zod';
@@ -44,7 +44,13 @@ export async function registerVersion(
     throw new MicroscopeError('CONFLICT', `model "${input.model}" already has a version labelled "${input.label}"`);
   }
 
-  const { format } = detectFormat(files);
+  const { format, entry } = detectFormat(files);
+  // ONNX files are stored as model.onnx, the name the importer reads; external-data files keep the names the
+  // model refers to them by.
+  if (format === 'onnx' && entry !== ONNX_ENTRY) {
+    if (files.has(ONNX_ENTRY)) throw new MicroscopeError('INVALID_MODEL', `upload holds both ${entry} and ${ONNX_ENTRY}`);
+    files = new Map([...files].map(([name, bytes]) => [name === entry ? ONNX_ENTRY : name, bytes]));
+  }
   const ir = await importModel(format, {
     readText: async (name) => requireFile(files, name).toString('utf8'),
     readBinary: async (name) => requireFile(files, name),
@@ -68,11 +74,13 @@ export async function registerVersion(
     preprocessing: input.preprocessing ?? Preprocessing.parse({}),
     training: input.training,
     ordinal: await deps.catalog.nextOrdinal(model.id),
-    createdAt: new Date().toISOString(),
+    createdAt: catalogNow(),
   };
   await deps.catalog.addVersion(version, layers);
   return { version, layers: layers.length };
 }
+
+const ONNX_ENTRY = 'model.onnx';
 
 function requireFile(files: FileSet, name: string): Buffer {
   const file = files.get(name);
