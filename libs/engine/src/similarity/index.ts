@@ -6,7 +6,7 @@ export { matrix, transpose, type FloatArray, type Matrix } from './matrix';
 export { spatiallyFlattened, spatiallyPooled, type ActivationShape } from './activation-layout';
 export { columnsOf, rowsOf, type CrossProduct, type Operand } from './operand';
 export { float64CrossProduct } from './float64-cross-product';
-export { tfjsCrossProduct } from './tfjs-cross-product';
+export { fastestCrossProduct, tfjsCrossProduct } from './tfjs-cross-product';
 export { columnStats, type ColumnStats } from './column-stats';
 export {
   pearsonCorrelation,

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { float64CrossProduct } from './float64-cross-product';
 import { columnsOf } from './operand';
 import { randomMatrix } from './testing/random';
-import { tfjsCrossProduct } from './tfjs-cross-product';
+import { fastestCrossProduct, tfjsCrossProduct } from './tfjs-cross-product';
 
 describe('tfjsCrossProduct', () => {
   beforeAll(async () => {
@@ -21,5 +21,10 @@ describe('tfjsCrossProduct', () => {
     const scale = Math.max(...expected.map(Math.abs));
     for (let i = 0; i < expected.length; i++) expect(Math.abs(actual[i] - expected[i])).toBeLessThan(1e-5 * scale);
     expect(tf.memory().numTensors).toBe(0);
+  });
+
+  it('prefers the float64 kernel on the pure-JavaScript cpu backend', () => {
+    expect(tf.getBackend()).toBe('cpu');
+    expect(fastestCrossProduct()).toBe(float64CrossProduct);
   });
 });

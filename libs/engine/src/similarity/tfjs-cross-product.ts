@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MicroscopeError } from '@microscope/contracts';
+import { float64CrossProduct } from './float64-cross-product';
 import type { CrossProduct } from './operand';
 
 const FILL_BLOCK = 256;
@@ -36,3 +37,11 @@ export const tfjsCrossProduct: CrossProduct = (a, b) => {
   product.dispose();
   return Float64Array.from(values);
 };
+
+/**
+ * The faster product for the active tfjs backend: tfjs, unless that is the pure-JavaScript 'cpu' backend
+ * (~0.65 GFLOP/s measured), where the float64 kernel is both faster and exact.
+ */
+export function fastestCrossProduct(): CrossProduct {
+  return tf.getBackend() === 'cpu' ? float64CrossProduct : tfjsCrossProduct;
+}
