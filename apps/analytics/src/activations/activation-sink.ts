@@ -10,7 +10,10 @@ import { computeLayerStatistics } from './layer-statistics';
  * redelivered batch or completion changes nothing; statistics come from the warehouse, not from what this
  * process happened to see, so they are the same whichever consumer or how many restarts it took.
  */
-export function createActivationSink(deps: { warehouse: Warehouse; catalog: Catalog; bus: Bus; log: Logger }) {
+export function createActivationSink(
+  deps: { warehouse: Warehouse; catalog: Catalog; bus: Bus; log: Logger },
+  retry: { maxAttempts: number; retryDelayMs: number } = { maxAttempts: 5, retryDelayMs: 2000 },
+) {
   async function storeBatch(batch: ActivationBatch): Promise<void> {
     const mean = decodeFloat32(batch.mean);
     const max = decodeFloat32(batch.max);
@@ -62,7 +65,7 @@ export function createActivationSink(deps: { warehouse: Warehouse; catalog: Cata
     try {
       await complete(parsed.payload, parsed.envelope.id);
     } catch (e) {
-      if (message.attempt < MAX_ATTEMPTS) throw e;
+      if (message.attempt < retry.maxAttempts) throw e;
       // Out of retries: say so on the job, or its status would stay "running" for ever.
       const payload = { jobId: parsed.payload.jobId, status: 'failed' as const, progress: 0.9, message: (e as Error).message };
       await deps.bus.publish(Topics.progress, [
@@ -74,15 +77,13 @@ export function createActivationSink(deps: { warehouse: Warehouse; catalog: Cata
   let subscription: Subscription | undefined;
   return {
     async start(): Promise<void> {
-      subscription = await deps.bus.subscribe({ topic: Topics.activations, group: 'analytics', handler: handle, maxAttempts: MAX_ATTEMPTS, retryDelayMs: 2000 });
+      subscription = await deps.bus.subscribe({ topic: Topics.activations, group: 'analytics', handler: handle, ...retry });
     },
     async stop(): Promise<void> {
       await subscription?.close();
     },
   };
 }
-
-const MAX_ATTEMPTS = 5;
 
 async function countRows(warehouse: Warehouse, versionId: string, datasetId: string, layer: string): Promise<number> {
   const [row] = await warehouse.query<{ n: number }>(
