@@ -104,7 +104,7 @@ export async function measureClickHouseInserts(url: string, totalRows = 1_000_00
   const batches = Math.ceil(totalRows / batchRows);
   const versionId = randomUUID();
   const formats: Array<[string, (rows: ActivationRow[]) => Promise<unknown>]> = [
-    ['Warehouse.insert (JSONEachRow objects)', (rows) => warehouse.insert('unit_activations', rows)],
+    ['Warehouse.insert (JSONEachRow, the product path)', (rows) => warehouse.insert('unit_activations', rows)],
     // Serialised here and sent raw (client.exec), to separate the client's per-row encoding from the server's parsing.
     ['JSONEachRow text (client.exec)', (rows) => rawInsert(client, 'JSONEachRow', Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')))],
     ['TabSeparated stream', (rows) => client.insert({ table: 'unit_activations', format: 'TabSeparated', values: Readable.from([toTsv(rows)], { objectMode: false }) })],

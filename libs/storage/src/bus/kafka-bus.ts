@@ -21,7 +21,10 @@ export interface KafkaBusOptions {
   partitions?: number;
   /** Largest message a created topic accepts (default 8 MiB; activation batches of wide layers are big). */
   maxMessageBytes?: number;
-  /** gzip message batches on the wire and on disk (default true: the envelopes are JSON and shrink 3–5×). */
+  /**
+   * gzip message batches on the wire and on disk (default false). JSON envelopes shrink several times, but kafkajs
+   * compresses on the event loop: on 2 cores, 100 KB messages went at ~70/s gzipped against ~110–200/s plain.
+   */
   compress?: boolean;
   /** Defaults for subscriptions that do not set their own. */
   maxAttempts?: number;
@@ -71,7 +74,7 @@ const DEFAULTS = {
  * messages are handled in publish order), consumer groups that share a topic's partitions, at-least-once delivery.
  *
  * - Publishing uses an idempotent producer (acks from all replicas, one request in flight), so a retried send neither
- *   duplicates nor reorders messages.
+ *   duplicates nor reorders messages. Topics are created on first use (or by `ensureTopics`) with `partitions`.
  * - A subscription commits each message's offset after its handler resolves (auto-commit is off; commits of messages
  *   handled while one is in flight go out together in the next). A rejected message
  *   is retried in place, after `retryDelayMs` doubling up to `maxRetryDelayMs`, holding back the rest of its partition
@@ -98,7 +101,7 @@ export class KafkaBus implements Bus {
     if (!Array.isArray(options.brokers) || options.brokers.length === 0 || options.brokers.some((b) => !/^[^\s:]+:\d+$/.test(b))) {
       throw new MicroscopeError('INVALID_INPUT', `Kafka brokers must be a list of "host:port", got ${JSON.stringify(options.brokers)}`);
     }
-    const merged = { ...DEFAULTS, compress: true, ...definedOnly(options) };
+    const merged = { ...DEFAULTS, compress: false, ...definedOnly(options) };
     this.options = { ...merged, joinTimeoutMs: merged.joinTimeoutMs ?? merged.rebalanceTimeoutMs + 30_000 } as KafkaBus['options'];
     if (!Number.isInteger(this.options.partitions) || this.options.partitions < 1) {
       throw new MicroscopeError('INVALID_INPUT', `partitions must be a positive integer, got ${options.partitions}`);
