@@ -22,3 +22,4 @@ export * as optvis from './optvis';
 export * as stimuli from './stimuli';
 export * from './import/onnx';
 export * from './onnxruntime';
+export * from './similarity';
