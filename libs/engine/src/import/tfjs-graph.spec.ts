@@ -193,6 +193,19 @@ describe('importTfjsGraphModel on WASM', () => {
     expect(ir.outputs).toEqual(['r']);
   });
 
+  it('truncates through the second output of a dropped node (TopKV2:1, as in detection heads)', async () => {
+    const g = new GraphModelBuilder();
+    g.placeholder('x', [-1, 4, 4, 2]);
+    g.const('w', [1, 1, 2, 3]);
+    g.op('c', 'Conv2D', ['x', 'w'], conv([1, 1, 1, 1], 'VALID'));
+    g.op('r', 'Relu', ['c']);
+    g.op('top', 'Atan', ['r']);
+    g.op('indices', 'Sigmoid', ['top:1']);
+    const { ir, dropped } = await importTfjsGraphModelWithReport(memoryModelFiles(g.files(['indices'])), { unsupported: 'truncate' });
+    expect(dropped.map((d) => d.name)).toEqual(['top', 'indices']);
+    expect(ir.outputs).toEqual(['r']);
+  });
+
   it.each([
     [
       'a constant missing from the manifest',

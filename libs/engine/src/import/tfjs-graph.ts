@@ -98,7 +98,8 @@ export function convertGraphModel(
   const outputs = graphOutputs(json, nodes);
 
   const resolve = (ref: TensorRef, user: string): Resolved => {
-    const v = values.get(refKey(ref));
+    // A dropped node is recorded under its first output; its other outputs (TopKV2:1 …) are dropped too.
+    const v = values.get(refKey(ref)) ?? (values.get(ref.node)?.kind === 'dropped' ? values.get(ref.node) : undefined);
     if (!v) throw new MicroscopeError('INVALID_MODEL', `node "${user}" reads output ${ref.output} of "${ref.node}", which has no such output`);
     return v;
   };
