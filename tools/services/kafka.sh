@@ -23,8 +23,10 @@ do_install() {
   if [ -f "$INSTALLED_STAMP" ] && [ "$(cat "$INSTALLED_STAMP")" = "$sum" ]; then return 0; fi
   log "resolving the broker's jars with Maven"
   rm -rf "$KAFKA_LIB.tmp"
+  mkdir -p "$KAFKA_DIR/log"
   mvn -q -B -Dstyle.color=never -f "$POM" -Dmaven.repo.local="$KAFKA_DIR/m2" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB.tmp" >&2
+    -DincludeScope=runtime -DoutputDirectory="$KAFKA_LIB.tmp" >"$KAFKA_DIR/log/maven.log" 2>&1 ||
+    { cat "$KAFKA_DIR/log/maven.log" >&2; die "resolving the Kafka jars with Maven failed (is Maven Central reachable?)"; }
   rm -rf "$KAFKA_LIB" && mv "$KAFKA_LIB.tmp" "$KAFKA_LIB"
   echo "$sum" >"$INSTALLED_STAMP"
   log "installed $(ls "$KAFKA_LIB" | grep -E '^kafka_2\.13-' ) and $(ls "$KAFKA_LIB" | wc -l | tr -d ' ') jars"

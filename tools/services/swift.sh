@@ -30,7 +30,7 @@ render_config() {
   local kind
   for kind in account container object proxy; do
     sed -e "s|@DATA@|$SWIFT_DIR|g" -e "s|@ETC@|$SWIFT_ETC|g" -e "s|@PORT@|$(port_of "$kind")|g" \
-      -e "s|@PROXY_PORT@|$SWIFT_PROXY_PORT|g" -e "s|@MEMCACHED_PORT@|$SWIFT_MEMCACHED_PORT|g" \
+      -e "s|@PROXY_PORT@|$SWIFT_PROXY_PORT|g" -e "s|@MEMCACHED_PORT@|$SWIFT_MEMCACHED_PORT|g" -e "s|@USER@|$(id -un)|g" \
       "$SERVICES_SRC/swift/$kind-server.conf" >"$SWIFT_ETC/$kind-server.conf"
   done
 }
@@ -56,7 +56,8 @@ start_proc() {
   if pid_alive "$pidfile"; then return 0; fi
   if port_open "$(port_of "$kind")"; then die "port $(port_of "$kind") ($kind) is taken by another process"; fi
   case "$kind" in
-    memcached) start_bg "$pidfile" "$SWIFT_LOG/memcached.log" memcached -l 127.0.0.1 -p "$SWIFT_MEMCACHED_PORT" -U 0 -m 64 -u root ;;
+    # memcached refuses to run as root unless told which user to be.
+    memcached) start_bg "$pidfile" "$SWIFT_LOG/memcached.log" memcached -l 127.0.0.1 -p "$SWIFT_MEMCACHED_PORT" -U 0 -m 64 -u "$(id -un)" ;;
     # -v: log to stdout (our log file) as well as syslog.
     *) start_bg "$pidfile" "$SWIFT_LOG/$kind.log" "swift-$kind-server" "$SWIFT_ETC/$kind-server.conf" -v ;;
   esac
