@@ -2,7 +2,7 @@
 const preset = require('../../jest.preset.js')(__dirname);
 module.exports = {
   ...preset,
-  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: require('node:path').join(__dirname, 'tsconfig.spec.json'), isolatedModules: true }] },
+  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: require('node:path').join(__dirname, 'tsconfig.spec.json') }] },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/src/**/*.spec.tsx'],
   moduleNameMapper: { ...preset.moduleNameMapper, '\\.module\\.css$': '<rootDir>/src/test/css-module.js' },
 };

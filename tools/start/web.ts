@@ -3,6 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 
 /** The Next.js dashboard's project folder. */
 export const WEB_DIR = path.join(__dirname, '..', '..', 'apps', 'web');
@@ -146,4 +147,30 @@ export function buildWeb(log: (line: string) => void = console.log, dir = WEB_DI
       }
     });
   });
+}
+
+/**
+ * Run on its own, the dashboard in front of an API that runs elsewhere (its own Deployment, or the product in
+ * another process): `tsx tools/start/web.ts --api http://127.0.0.1:4300 --port 3000 [--dev]`.
+ */
+if (require.main === module) {
+  const { values } = parseArgs({
+    options: { api: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, dev: { type: 'boolean', default: false } },
+  });
+  startWeb({
+    apiUrl: values.api ?? process.env.MICROSCOPE_API_URL ?? 'http://127.0.0.1:4300',
+    port: Number(values.port ?? process.env.MICROSCOPE_WEB_PORT ?? 3000),
+    host: values.host ?? process.env.MICROSCOPE_WEB_HOST,
+    dev: values.dev,
+  }).then(
+    (web) => {
+      const stop = () => void web.close().then(() => process.exit(0));
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    },
+    (e: unknown) => {
+      console.error(`microscope web: ${(e as Error).stack ?? e}`);
+      process.exit(1);
+    },
+  );
 }

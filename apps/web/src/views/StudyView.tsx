@@ -211,7 +211,7 @@ function JobsTable({ data }: { data: StudyDetail }) {
           const params = job.params as { versionId?: string; datasetId?: string };
           return (
             <Fragment key={job.id}>
-              <tr>
+              <tr className={job.message && job.status !== 'succeeded' ? styles.hasMessage : undefined}>
                 <td>
                   <span className="mono">{job.kind}</span>
                   {params.datasetId && <span className={styles.sub}> on {datasets.get(params.datasetId) ?? '?'}</span>}

@@ -2,7 +2,7 @@
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { Field, type FieldControlProps } from '../components/Field';
 import { Breadcrumbs, PageHeader, Section } from '../components/layout-parts';
 import { formatBytes } from '../lib/format';
@@ -37,6 +37,16 @@ export function UploadView({ study, kind }: { study: string; kind: 'model' | 'da
       {kind === 'model' ? <ModelUpload study={study} /> : <DatasetUpload study={study} />}
     </>
   );
+}
+
+/** After a refused submit, moves focus to the first field the server complained about (or the form's message). */
+function useFocusFirstError(errors: object) {
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (!Object.keys(errors).length) return;
+    form.current?.querySelector<HTMLElement>('[aria-invalid="true"], [role="alert"]')?.focus();
+  }, [errors]);
+  return form;
 }
 
 function FileList({ files }: { files: File[] }) {
@@ -75,6 +85,7 @@ function ModelUpload({ study }: { study: string }) {
   const register = useMutation(trpc.versions.register.mutationOptions());
   const [done, setDone] = useState<{ model: string; label: string; layers: number } | null>(null);
   const busy = stage !== null;
+  const formRef = useFocusFirstError(errors);
 
   const text = (key: keyof ModelForm) => (props: FieldControlProps) => (
     <input {...props} type="text" value={form[key]} onChange={(e) => setForm({ ...form, [key]: e.target.value })} autoComplete="off" />
@@ -104,6 +115,7 @@ function ModelUpload({ study }: { study: string }) {
 
   return (
     <form
+      ref={formRef}
       className={styles.form}
       noValidate
       aria-label="Register a model version"
@@ -225,6 +237,7 @@ function DatasetUpload({ study }: { study: string }) {
   const [stage, setStage] = useState<string | null>(null);
   const [done, setDone] = useState<{ name: string; images: number } | null>(null);
   const register = useMutation(trpc.datasets.register.mutationOptions());
+  const formRef = useFocusFirstError(errors);
 
   const submit = async () => {
     setErrors({});
@@ -248,6 +261,7 @@ function DatasetUpload({ study }: { study: string }) {
 
   return (
     <form
+      ref={formRef}
       className={styles.form}
       noValidate
       aria-label="Register a probe dataset"
@@ -288,7 +302,7 @@ function SubmitRow({ busy, stage, formError, label, children }: { busy: boolean;
   return (
     <div style={{ display: 'grid', gap: 10 }}>
       {formError && (
-        <p className={styles.formError} role="alert">
+        <p className={styles.formError} role="alert" tabIndex={-1}>
           {formError}
         </p>
       )}
