@@ -2,6 +2,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { MicroscopeError, Topics } from '@microscope/contracts';
 import { FsBlobStore } from './blob/fs-blob-store';
+import { S3BlobStore } from './blob/s3-blob-store';
+import { KafkaBus } from './bus/kafka-bus';
+import { ClickHouseWarehouse } from './warehouse/clickhouse-warehouse';
 import type { BlobStore } from './blob/blob-store';
 import { MemoryBus } from './bus/memory-bus';
 import type { Bus } from './bus/bus';
@@ -34,6 +37,9 @@ export const StorageConfig = z.object({
     .default('127.0.0.1:9092')
     .transform((list) => list.split(',').map((b) => b.trim()).filter((b) => b.length > 0)),
   MICROSCOPE_KAFKA_CLIENT_ID: z.string().min(1).default('microscope'),
+  MICROSCOPE_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
+  /** The S3 host browsers reach, where it differs from the one the apps use (presigned URLs are signed for it). */
+  MICROSCOPE_S3_PUBLIC_ENDPOINT: z.string().url().optional(),
 });
 export type StorageConfig = z.infer<typeof StorageConfig>;
 
@@ -56,22 +62,43 @@ export interface Storage {
 }
 
 /**
- * THE place where each backend kind is built. The distributed implementations plug in here: replace the
- * `notAvailableYet` entries with their constructors.
+ * THE place where each backend kind is built from the configuration.
  */
 export const storageBackends = {
   blob: {
     fs: (config: StorageConfig): BlobStore => new FsBlobStore(path.join(config.MICROSCOPE_DATA_DIR, 'blobs')),
-    s3: (_config: StorageConfig): BlobStore => notAvailableYet('MICROSCOPE_BLOB=s3', 'fs'),
+    s3: (config: StorageConfig): BlobStore =>
+      new S3BlobStore({
+        endpoint: required(config.MICROSCOPE_S3_ENDPOINT, 'MICROSCOPE_S3_ENDPOINT'),
+        accessKey: required(config.MICROSCOPE_S3_ACCESS_KEY, 'MICROSCOPE_S3_ACCESS_KEY'),
+        secretKey: required(config.MICROSCOPE_S3_SECRET_KEY, 'MICROSCOPE_S3_SECRET_KEY'),
+        bucket: config.MICROSCOPE_S3_BUCKET,
+        region: config.MICROSCOPE_S3_REGION,
+        publicEndpoint: config.MICROSCOPE_S3_PUBLIC_ENDPOINT,
+      }),
   },
   warehouse: {
     chdb: (config: StorageConfig): Warehouse => new ChdbWarehouse(path.join(config.MICROSCOPE_DATA_DIR, 'warehouse')),
-    clickhouse: (_config: StorageConfig): Warehouse => notAvailableYet('MICROSCOPE_WAREHOUSE=clickhouse', 'chdb'),
+    clickhouse: (config: StorageConfig): Warehouse =>
+      new ClickHouseWarehouse({
+        url: config.MICROSCOPE_CLICKHOUSE_URL,
+        database: config.MICROSCOPE_CLICKHOUSE_DATABASE,
+        username: config.MICROSCOPE_CLICKHOUSE_USER,
+        password: config.MICROSCOPE_CLICKHOUSE_PASSWORD,
+      }),
   },
   bus: {
     memory: (config: StorageConfig): Bus =>
       new MemoryBus({ journalDir: path.join(config.MICROSCOPE_DATA_DIR, 'bus'), partitions: config.MICROSCOPE_BUS_PARTITIONS }),
-    kafka: (_config: StorageConfig): Bus => notAvailableYet('MICROSCOPE_BUS=kafka', 'memory'),
+    kafka: (config: StorageConfig): Bus =>
+      new KafkaBus({
+        brokers: config.MICROSCOPE_KAFKA_BROKERS,
+        clientId: config.MICROSCOPE_KAFKA_CLIENT_ID,
+        partitions: config.MICROSCOPE_BUS_PARTITIONS,
+        // A render job holds its message while it works (minutes for a large model): a shorter rebalance timeout
+        // would hand the job to another worker whenever one joins or leaves.
+        rebalanceTimeoutMs: config.MICROSCOPE_KAFKA_REBALANCE_TIMEOUT_MS,
+      }),
   },
 } satisfies {
   blob: Record<StorageConfig['MICROSCOPE_BLOB'], (config: StorageConfig) => BlobStore>;
@@ -110,9 +137,7 @@ export async function createStorage(config: StorageConfig): Promise<Storage> {
   }
 }
 
-function notAvailableYet(setting: string, embedded: string): never {
-  throw new MicroscopeError(
-    'UNSUPPORTED',
-    `${setting} is not available yet in this build; use the embedded backend (${embedded}) or leave the variable unset`,
-  );
+function required(value: string | undefined, name: string): string {
+  if (!value) throw new MicroscopeError('INVALID_INPUT', `${name} must be set for this backend`);
+  return value;
 }
