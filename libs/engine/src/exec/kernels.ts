@@ -1,9 +1,22 @@
 import * as tf from '@tensorflow/tfjs';
 import { isZeroPads, padsEqual, samePads, type Pads } from '../ir/padding';
+import { conv2dInputGradient, depthwiseInputGradient } from './input-gradients';
+import {
+  avgPoolInputGradient,
+  maxPoolInputGradient,
+  resizeBilinearInputGradient,
+  type PoolGeometry,
+  type ResizeOptions,
+  type Shape4,
+} from './loop-gradients';
 
 /**
- * The one place the executor calls convolutions and folded batch norm. Faster gradients (the input gradient of a
- * convolution as a forward convolution, see ENGINE-NOTES) replace these functions here and nowhere else.
+ * The one place the executor calls convolutions, pooling, resizing and folded batch norm. Under a gradient tape,
+ * convolutions with constant filters get their input gradient as a forward convolution (input-gradients.ts,
+ * ENGINE-NOTES): faster than the stock kernels and the only way to differentiate depthwise convolutions on WASM.
+ * Pooling and bilinear resizing get exact loop gradients (loop-gradients.ts) where the stock ones are wrong.
+ * Trainable filters (a tf.Variable) keep the stock ops, which also give the filter's gradient where the backend
+ * has the kernel; `setFastGradients(false)` restores the stock gradients everywhere (for comparisons).
  */
 
 export interface ConvOptions {
@@ -15,6 +28,17 @@ export interface ConvOptions {
 }
 
 type Padding = 'valid' | 'same' | [[number, number], [number, number], [number, number], [number, number]];
+
+let fastGradients = true;
+
+/** Turns the forward-convolution input gradients on or off (benchmarks compare both; default on). */
+export function setFastGradients(enabled: boolean): void {
+  fastGradients = enabled;
+}
+
+export function fastGradientsEnabled(): boolean {
+  return fastGradients;
+}
 
 /** Whether a gradient tape is recording, i.e. we are inside tf.grad / tf.variableGrads. */
 export function isRecordingGradients(): boolean {
@@ -47,24 +71,30 @@ function addBias<T extends tf.Tensor>(y: T, bias: tf.Tensor1D | undefined): T {
 /** filter: [kh, kw, inC/groups, outC]; bias: [outC]. */
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
   return tf.tidy(() => {
-    const groups = opts.groups ?? 1;
-    const inC = x.shape[3];
-    if (groups === 1) return plainConv2d(x, filter, bias, opts);
-    if (groups === inC && filter.shape[2] === 1) {
-      // One input channel per group is a depthwise convolution with multiplier outC / inC (same channel order).
-      const [kh, kw, , outC] = filter.shape;
-      return depthwiseConv2d(x, tf.reshape(filter, [kh, kw, inC, outC / inC]) as tf.Tensor4D, bias, opts);
+    if (useFastGradient(filter)) {
+      const inputHW = spatial(x);
+      return withInputGradient(x, (xi) => forwardConv2d(xi, filter, bias, opts), (dy) => groupedConv2dInputGradient(dy, filter, inputHW, opts));
     }
-    const xs = tf.split(x, groups, 3);
-    const fs = tf.split(filter, groups, 3);
-    const ys = xs.map((xg, g) => plainConv2d(xg as tf.Tensor4D, fs[g] as tf.Tensor4D, undefined, opts));
-    return addBias(tf.concat(ys, 3) as tf.Tensor4D, bias);
+    if (!isRecordingGradients()) return forwardConv2d(x, filter, bias, opts);
+    return stockConv2d(x, filter, bias, opts);
+  });
+}
+
+/** filter: [kh, kw, inC, multiplier]; bias: [inC * multiplier]. */
+export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (useFastGradient(filter)) {
+      const inputHW = spatial(x);
+      return withInputGradient(x, (xi) => forwardDepthwise(xi, filter, bias, opts), (dy) => depthwiseInputGradient(dy, filter, inputHW, opts));
+    }
+    if (!isRecordingGradients()) return forwardDepthwise(x, filter, bias, opts);
+    return stockDepthwise(x, filter, bias, opts);
   });
 }
 
 /**
  * The filter of a dilated convolution with zeros between its taps: the same convolution without dilation. TF.js
- * has no gradient for dilated convolutions, so under a tape they run this way.
+ * has no gradient for dilated convolutions, and no kernel for a stride and a dilation both above 1.
  */
 export function dilateFilter(filter: tf.Tensor4D, dilations: [number, number]): tf.Tensor4D {
   const [dh, dw] = dilations;
@@ -78,32 +108,161 @@ export function dilateFilter(filter: tf.Tensor4D, dilations: [number, number]): 
 }
 
 const isDilated = (opts: ConvOptions): boolean => opts.dilations[0] !== 1 || opts.dilations[1] !== 1;
+const isStrided = (opts: ConvOptions): boolean => opts.strides[0] !== 1 || opts.strides[1] !== 1;
+const kernelOf = (filter: tf.Tensor4D): [number, number] => [filter.shape[0], filter.shape[1]];
+const spatial = (x: tf.Tensor4D): [number, number] => [x.shape[1], x.shape[2]];
 
-function plainConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
-  const kernel: [number, number] = [filter.shape[0], filter.shape[1]];
-  const p = padded(x, kernel, opts);
-  if (isRecordingGradients() && isDilated(opts)) {
-    return addBias(tf.conv2d(p.x, dilateFilter(filter, opts.dilations), opts.strides, p.pad), bias);
-  }
-  if (!isRecordingGradients()) {
-    // Forward only: the fused kernel adds the bias in the same pass. Under a tape the fused op's gradient
-    // always computes the filter gradient, which WASM lacks (ENGINE-NOTES), so the plain op is used there.
-    return tf.fused.conv2d({ x: p.x, filter, strides: opts.strides, pad: p.pad, dilations: opts.dilations, bias });
-  }
-  return addBias(tf.conv2d(p.x, filter, opts.strides, p.pad, 'NHWC', opts.dilations), bias);
+/** Under a tape, with a filter nobody differentiates: the fast input gradients apply. */
+function useFastGradient(filter: tf.Tensor): boolean {
+  return fastGradients && isRecordingGradients() && !(filter instanceof tf.Variable && filter.trainable);
 }
 
-/** filter: [kh, kw, inC, multiplier]; bias: [inC * multiplier]. */
-export function depthwiseConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
+/**
+ * `forward(x)` (untaped: its ops are not recorded) with `inputGradient` as its gradient with respect to x. Weights
+ * are constants the closures capture, so the tape neither records nor differentiates them. Tensors created
+ * inside `forward` are gone by the time the gradient runs: the gradient must derive what it needs from the
+ * captured weights, or ask for the input to be kept (`keepInput`).
+ */
+function withInputGradient(
+  x: tf.Tensor4D,
+  forward: (x: tf.Tensor4D) => tf.Tensor4D,
+  inputGradient: (dy: tf.Tensor4D, x: tf.Tensor4D) => tf.Tensor4D,
+  keepInput = false,
+): tf.Tensor4D {
+  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+    if (keepInput) (save as tf.GradSaveFunc)([input as tf.Tensor]);
+    return {
+      value: forward(input as tf.Tensor4D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => inputGradient(dy as tf.Tensor4D, (keepInput ? saved[0] : input) as tf.Tensor4D),
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}
+
+/** Strides and dilations both above 1 have no TF.js kernel: the zero-spread filter without dilation instead. */
+function windowFor(filter: tf.Tensor4D, opts: ConvOptions): { filter: tf.Tensor4D; dilations: [number, number] } {
+  if (isDilated(opts) && isStrided(opts)) return { filter: dilateFilter(filter, opts.dilations), dilations: [1, 1] };
+  return { filter, dilations: opts.dilations };
+}
+
+/** The untaped forward ops: fused, so the bias is added in the same pass. */
+function forwardConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
+  const groups = opts.groups ?? 1;
+  const inC = x.shape[3];
+  if (groups === inC && groups > 1 && filter.shape[2] === 1) return forwardDepthwise(x, depthwiseFilter(filter, inC), bias, opts);
+  if (groups > 1) {
+    const xs = tf.split(x, groups, 3);
+    const fs = tf.split(filter, groups, 3);
+    return addBias(tf.concat(xs.map((xg, g) => forwardConv2d(xg as tf.Tensor4D, fs[g] as tf.Tensor4D, undefined, { ...opts, groups: 1 })), 3) as tf.Tensor4D, bias);
+  }
+  const p = padded(x, kernelOf(filter), opts);
+  const w = windowFor(filter, opts);
+  return tf.fused.conv2d({ x: p.x, filter: w.filter, strides: opts.strides, pad: p.pad, dilations: w.dilations, bias });
+}
+
+function forwardDepthwise(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
+  const p = padded(x, kernelOf(filter), opts);
+  const w = windowFor(filter, opts);
+  return tf.fused.depthwiseConv2d({ x: p.x, filter: w.filter, strides: opts.strides, pad: p.pad, dilations: w.dilations, bias });
+}
+
+/** A grouped filter [kh, kw, 1, outC] with one input channel per group as a depthwise one [kh, kw, inC, outC / inC]. */
+function depthwiseFilter(filter: tf.Tensor4D, inC: number): tf.Tensor4D {
+  const [kh, kw, , outC] = filter.shape;
+  return tf.reshape(filter, [kh, kw, inC, outC / inC]);
+}
+
+/** The input gradient of a grouped convolution: each group's output gradient back through its own filters. */
+function groupedConv2dInputGradient(dy: tf.Tensor4D, filter: tf.Tensor4D, inputHW: [number, number], opts: ConvOptions): tf.Tensor4D {
   return tf.tidy(() => {
-    const p = padded(x, [filter.shape[0], filter.shape[1]], opts);
-    if (isRecordingGradients() && isDilated(opts)) {
-      return addBias(tf.depthwiseConv2d(p.x, dilateFilter(filter, opts.dilations), opts.strides, p.pad), bias);
-    }
-    if (!isRecordingGradients()) {
-      return tf.fused.depthwiseConv2d({ x: p.x, filter, strides: opts.strides, pad: p.pad, dilations: opts.dilations, bias });
-    }
-    return addBias(tf.depthwiseConv2d(p.x, filter, opts.strides, p.pad, 'NHWC', opts.dilations), bias);
+    const groups = opts.groups ?? 1;
+    if (groups === 1) return conv2dInputGradient(dy, filter, inputHW, opts);
+    const inC = groups * filter.shape[2];
+    if (groups === inC && filter.shape[2] === 1) return depthwiseInputGradient(dy, depthwiseFilter(filter, inC), inputHW, opts);
+    const dys = tf.split(dy, groups, 3);
+    const fs = tf.split(filter, groups, 3);
+    return tf.concat(dys.map((d, g) => conv2dInputGradient(d as tf.Tensor4D, fs[g] as tf.Tensor4D, inputHW, opts)), 3) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The stock taped ops, for trainable filters (their gradient included) or with fast gradients off. Plain, not
+ * fused: the fused op's gradient always computes the filter gradient, which WASM lacks (ENGINE-NOTES).
+ */
+function stockConv2d(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
+  const groups = opts.groups ?? 1;
+  const inC = x.shape[3];
+  if (groups === inC && groups > 1 && filter.shape[2] === 1) return stockDepthwise(x, depthwiseFilter(filter, inC), bias, opts);
+  if (groups > 1) {
+    const xs = tf.split(x, groups, 3);
+    const fs = tf.split(filter, groups, 3);
+    return addBias(tf.concat(xs.map((xg, g) => stockConv2d(xg as tf.Tensor4D, fs[g] as tf.Tensor4D, undefined, { ...opts, groups: 1 })), 3) as tf.Tensor4D, bias);
+  }
+  const p = padded(x, kernelOf(filter), opts);
+  // TF.js has no gradient for dilated convolutions: the zero-spread filter without dilation instead.
+  if (isDilated(opts)) return addBias(tf.conv2d(p.x, dilateFilter(filter, opts.dilations), opts.strides, p.pad), bias);
+  return addBias(tf.conv2d(p.x, filter, opts.strides, p.pad), bias);
+}
+
+function stockDepthwise(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, opts: ConvOptions): tf.Tensor4D {
+  const p = padded(x, kernelOf(filter), opts);
+  if (isDilated(opts)) return addBias(tf.depthwiseConv2d(p.x, dilateFilter(filter, opts.dilations), opts.strides, p.pad), bias);
+  return addBias(tf.depthwiseConv2d(p.x, filter, opts.strides, p.pad), bias);
+}
+
+export type PoolKind = 'max' | 'avg';
+
+export interface PoolOptions extends PoolGeometry {
+  /** Average pooling: divide by the whole window, padding included (ONNX count_include_pad), or by the real pixels. */
+  countIncludePad?: boolean;
+}
+
+/**
+ * Max / average pooling with arbitrary pads, using TF.js's own padding modes where they coincide. Under a tape the
+ * gradient is an exact loop (loop-gradients.ts): the stock pooling gradients are wrong on WASM and at SAME borders.
+ */
+export function pool2d(x: tf.Tensor4D, kind: PoolKind, opts: PoolOptions): tf.Tensor4D {
+  return tf.tidy(() => {
+    if (!(fastGradients && isRecordingGradients())) return forwardPool(x, kind, opts);
+    const shape = x.shape as Shape4;
+    const countPad = opts.countIncludePad ?? false;
+    return withInputGradient(
+      x,
+      (xi) => forwardPool(xi, kind, opts),
+      (dy, input) => {
+        const dyData = dy.dataSync() as Float32Array;
+        const dx = kind === 'max' ? maxPoolInputGradient(input.dataSync() as Float32Array, dyData, shape, opts) : avgPoolInputGradient(dyData, shape, opts, countPad);
+        return tf.tensor4d(dx, shape);
+      },
+      kind === 'max',
+    );
+  });
+}
+
+function forwardPool(x: tf.Tensor4D, kind: PoolKind, opts: PoolOptions): tf.Tensor4D {
+  const { size, strides, pads } = opts;
+  const run = (t: tf.Tensor4D, pad: 'valid' | 'same') => (kind === 'max' ? tf.maxPool(t, size, strides, pad) : tf.avgPool(t, size, strides, pad));
+  if (isZeroPads(pads)) return run(x, 'valid');
+  const countPad = opts.countIncludePad ?? false;
+  const same = padsEqual(pads, samePads(spatial(x), size, strides));
+  // TF.js 'same' excludes padding from averages and never picks it as a maximum.
+  if (same && (kind === 'max' || !countPad)) return run(x, 'same');
+  const paddings: [number, number][] = [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]];
+  if (kind === 'max') return run(tf.pad(x, paddings, -3.4e38), 'valid');
+  const sums = run(tf.pad(x, paddings), 'valid');
+  if (countPad) return sums;
+  // Average over real pixels only: divide the window means by the share of real pixels in each window.
+  const ones = tf.ones([1, x.shape[1], x.shape[2], 1]) as tf.Tensor4D;
+  return tf.div(sums, run(tf.pad(ones, paddings), 'valid'));
+}
+
+/** Bilinear resizing (TF.js semantics) whose gradient under a tape is the exact adjoint, halfPixelCenters included. */
+export function resizeBilinear(x: tf.Tensor4D, size: [number, number], options: ResizeOptions): tf.Tensor4D {
+  return tf.tidy(() => {
+    const forward = (xi: tf.Tensor4D) => tf.image.resizeBilinear(xi, size, options.alignCorners, options.halfPixelCenters);
+    if (!(fastGradients && isRecordingGradients())) return forward(x);
+    const shape = x.shape as Shape4;
+    return withInputGradient(x, forward, (dy) => tf.tensor4d(resizeBilinearInputGradient(dy.dataSync() as Float32Array, shape, size, options), shape));
   });
 }
 

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { boolAttr, nestedNumsAttr, numAttr, numsAttr, strAttr, windowAttrs } from '../ir/attrs';
 import type { IRNode, OpType } from '../ir/graph';
-import { isZeroPads, padsEqual, samePads } from '../ir/padding';
 import * as kernels from './kernels';
 
 /** One IR op on TF.js tensors. Tensors carry the batch axis first; IR attrs and shapes do not. */
@@ -40,25 +39,12 @@ function softmax(x: tf.Tensor, axis: number): tf.Tensor {
   return tf.transpose(tf.softmax(tf.transpose(x, perm)), perm);
 }
 
-/** Max / average pooling with arbitrary pads, using TF.js's own padding modes where they coincide. */
-function pool(kind: 'max' | 'avg'): OpFn {
+/** Max / average pooling with arbitrary pads (kernels.pool2d owns the forward and its gradient). */
+function pool(kind: kernels.PoolKind): OpFn {
   return (node, [input]) => {
-    const x = as4D(input);
-    const size = numsAttr(node, 'size') as [number, number];
     const { strides, pads } = windowAttrs(node);
-    const run = (t: tf.Tensor4D, pad: 'valid' | 'same') => (kind === 'max' ? tf.maxPool(t, size, strides, pad) : tf.avgPool(t, size, strides, pad));
-    if (isZeroPads(pads)) return run(x, 'valid');
-    const countPad = boolAttr(node, 'countIncludePad', false);
-    const same = padsEqual(pads, samePads([x.shape[1], x.shape[2]], size, strides));
-    // TF.js 'same' excludes padding from averages and never picks it as a maximum.
-    if (same && (kind === 'max' || !countPad)) return run(x, 'same');
-    const paddings: [number, number][] = [[0, 0], [pads[0], pads[1]], [pads[2], pads[3]], [0, 0]];
-    if (kind === 'max') return run(tf.pad(x, paddings, -3.4e38), 'valid');
-    const sums = run(tf.pad(x, paddings), 'valid');
-    if (countPad) return sums;
-    // Average over real pixels only: divide the window means by the share of real pixels in each window.
-    const ones = tf.ones([1, x.shape[1], x.shape[2], 1]) as tf.Tensor4D;
-    return tf.div(sums, run(tf.pad(ones, paddings), 'valid'));
+    const size = numsAttr(node, 'size') as [number, number];
+    return kernels.pool2d(as4D(input), kind, { size, strides, pads, countIncludePad: boolAttr(node, 'countIncludePad', false) });
   };
 }
 
@@ -130,7 +116,7 @@ const OPS: Record<Exclude<OpType, 'input'>, OpFn> = {
     const halfPixelCenters = boolAttr(node, 'halfPixelCenters', false);
     return strAttr(node, 'method', ['nearest', 'bilinear'] as const, 'bilinear') === 'nearest'
       ? tf.image.resizeNearestNeighbor(as4D(x), size, alignCorners, halfPixelCenters)
-      : tf.image.resizeBilinear(as4D(x), size, alignCorners, halfPixelCenters);
+      : kernels.resizeBilinear(as4D(x), size, { alignCorners, halfPixelCenters });
   },
   mean: (node, [x]) => tf.mean(x, numsAttr(node, 'axes'), boolAttr(node, 'keepDims', false)),
   slice: (node, [x]) => tf.slice(x, numsAttr(node, 'begin'), numsAttr(node, 'size')),
