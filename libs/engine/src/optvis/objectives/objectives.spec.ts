@@ -5,6 +5,7 @@ import { Rng } from '../rng';
 import { negative, product, scaled, sum, type Activations, type Objective } from './objective';
 import { caricature, channel, deepdream, direction, neuron } from './units';
 import { diversity } from './diversity';
+import { unitBatch } from './unit-batch';
 
 const value = (o: Objective, acts: Activations): number => tf.tidy(() => o.evaluate(acts).dataSync()[0]);
 
@@ -104,6 +105,41 @@ describe('objectives', () => {
       for (let j = 0; j < per; j++) worst = Math.max(worst, Math.abs(slice[j] - single[j]));
       expect(worst / scale).toBeLessThan(1e-5);
     }
+    images.dispose();
+    net.dispose();
+  });
+
+  it('unitBatch: the value and gradient of the sum of per-item channel / neuron objectives, weights included', () => {
+    const net = smallConvnet(3, 7);
+    const [n, size] = [5, 12];
+    const images = tf.tensor4d(new Rng(3).normals(n * size * size * 3, 0.3).map((v) => v + 0.5), [n, size, size, 3]);
+    const targets = [
+      { batch: 0, unit: 2 },
+      { batch: 1, unit: 0, weight: -1 },
+      { batch: 3, unit: 2 },
+      { batch: 4, unit: 1, weight: 0.5 },
+    ];
+    for (const [reduce, layer] of [['channel', 'conv3'], ['neuron', 'conv2']] as const) {
+      const single = reduce === 'channel' ? channel : neuron;
+      const separate = sum(...targets.map((t) => scaled(t.weight ?? 1, single(layer, t.unit, { batch: t.batch }))));
+      const batched = unitBatch(layer, targets, { reduce });
+      expect(batched.items).toEqual([0, 1, 3, 4]);
+      const evaluate = (o: Objective) =>
+        tf.tidy(() => {
+          const f = (t: tf.Tensor) => o.evaluate(net.forward(t as tf.Tensor4D, [layer]));
+          return { value: f(images).dataSync()[0], gradient: tf.grad(f)(images).dataSync() as Float32Array };
+        });
+      const want = evaluate(separate);
+      const got = evaluate(batched);
+      expect(got.value).toBeCloseTo(want.value, 4);
+      const scale = Math.max(...want.gradient.map(Math.abs));
+      expect(scale).toBeGreaterThan(0);
+      let worst = 0;
+      for (let j = 0; j < want.gradient.length; j++) worst = Math.max(worst, Math.abs(got.gradient[j] - want.gradient[j]));
+      expect(worst / scale).toBeLessThan(1e-5);
+    }
+    expect(() => value(unitBatch('conv', [{ batch: 0, unit: 5 }]), acts)).toThrow(/outside conv's 2 channels/);
+    expect(value(unitBatch('dense', [{ batch: 1, unit: 2 }, { batch: 0, unit: 0, weight: 2 }]), acts)).toBeCloseTo(6 + 2);
     images.dispose();
     net.dispose();
   });
