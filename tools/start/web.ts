@@ -47,8 +47,8 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
   let buildMs: number | null = null;
   if (!opts.dev && buildIsStale()) {
     log('Building the dashboard (next build; about a minute on two cores)…');
-    buildMs = await buildWeb(log);
-    log(`Dashboard built in ${(buildMs / 1000).toFixed(1)} s.`);
+    buildMs = await buildWhenFree(log);
+    if (buildMs !== null) log(`Dashboard built in ${(buildMs / 1000).toFixed(1)} s.`);
   }
 
   const proxy = apiProxy(apiUrl);
@@ -126,6 +126,26 @@ function newestMtime(p: string): number {
   return names.reduce((newest, name) => Math.max(newest, newestMtime(path.join(p, name))), info.mtimeMs);
 }
 
+/**
+ * Builds, unless another process (a second `npm start`, a test run) is building the same folder: then waits for
+ * that build and uses it if it is current. Resolves with this process's build time, or null if it did not build.
+ */
+async function buildWhenFree(log: (line: string) => void): Promise<number | null> {
+  const deadline = Date.now() + 10 * 60_000;
+  for (;;) {
+    try {
+      return await buildWeb(log);
+    } catch (e) {
+      if (!(e instanceof BuildBusyError) || Date.now() > deadline) throw e;
+      log('Another process is building the dashboard; waiting for it…');
+      await new Promise((r) => setTimeout(r, 5000));
+      if (!buildIsStale()) return null;
+    }
+  }
+}
+
+class BuildBusyError extends Error {}
+
 /** Runs `next build` for the dashboard in a child process; resolves with the time it took. */
 export function buildWeb(log: (line: string) => void = console.log, dir = WEB_DIR): Promise<number> {
   const started = Date.now();
@@ -141,6 +161,7 @@ export function buildWeb(log: (line: string) => void = console.log, dir = WEB_DI
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code === 0) resolve(Date.now() - started);
+      else if (output.includes('Another next build process is already running')) reject(new BuildBusyError('another next build is running'));
       else {
         log(output);
         reject(new Error(`next build failed with exit code ${code}; its output is above`));

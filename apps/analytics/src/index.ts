@@ -3,3 +3,4 @@ export * from './router';
 export * from './activations/activation-sink';
 export * from './activations/layer-statistics';
 export * from './queries/unit-queries';
+export * from './compare';

@@ -4,6 +4,7 @@ import { publicProcedure, router } from '@microscope/platform';
 import type { Warehouse } from '@microscope/storage';
 import { z } from 'zod';
 import { checkUnit, layerSummaries, unitStats, unitTopK } from './queries/unit-queries';
+import { createCompareRouter } from './compare/compare-router';
 
 const VersionRef = z.object({ study: Slug, model: Slug, version: Slug, dataset: Slug.optional() });
 
@@ -22,6 +23,7 @@ export function createAnalyticsRouter(deps: { warehouse: Warehouse; catalog: Cat
   }
 
   return router({
+    compare: createCompareRouter(deps),
     units: router({
       /** A unit's page: statistics for both poolings and its top-k dataset examples with argmax locations. */
       get: publicProcedure

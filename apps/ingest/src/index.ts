@@ -5,3 +5,5 @@ export * from './uploads/upload-area';
 export * from './versions/register-version';
 export * from './versions/model-files';
 export * from './datasets/register-dataset';
+export * from './jobs/request-comparisons';
+export * from './jobs/comparison-plan';

@@ -5,6 +5,7 @@ import type { BlobStore } from '@microscope/storage';
 import { z } from 'zod';
 import { IMAGE_FILE, registerDataset } from './datasets/register-dataset';
 import type { JobService } from './jobs/job-service';
+import { compareJobProcedures } from './compare-procedures';
 import type { UploadArea } from './uploads/upload-area';
 import { RegisterVersionInput, registerVersion } from './versions/register-version';
 
@@ -86,6 +87,7 @@ export function createIngestRouter(deps: IngestDeps) {
     }),
 
     jobs: router({
+      ...compareJobProcedures(deps),
       list: publicProcedure.input(StudyRef).query(async ({ input }) => catalog.listJobs({ studyId: (await catalog.getStudy(input.study)).id })),
       get: publicProcedure.input(z.object({ jobId: z.string().uuid() })).query(({ input }) => catalog.getJob(input.jobId)),
       /** Dataset activations for every matching version × dataset of a study (all of them by default). */

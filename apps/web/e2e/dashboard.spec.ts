@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium';
 import { firstSucceeded, startStack, versionNames, type Stack } from './support/stack';
+import { createWideStudy } from './support/wide-study';
 
 /**
  * The dashboard end to end: the product with the demo study on a fresh data directory, the dashboard in front of
@@ -17,10 +18,10 @@ let page: Page;
 let readyVersion: Promise<{ model: string; version: string; layer: string; units: number }>;
 const problems: string[] = [];
 
-async function shot(name: string) {
+async function shot(name: string, fullPage = true) {
   // From the top, so the sticky header is where a reader sees it.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 beforeAll(async () => {
@@ -36,6 +37,10 @@ beforeAll(async () => {
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   // Any script error or failed request on any page fails the run at the end.
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  // Console errors include React's hydration mismatches; refused requests (4xx) are the upload test's point.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of 4\d\d/.test(m.text())) problems.push(`console: ${m.text()}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 500) problems.push(`${r.status()} from ${r.url()}`);
   });
@@ -167,6 +172,28 @@ test('the dark theme can be chosen and survives a reload', async () => {
   await page.getByRole('heading', { name: 'Units', exact: true }).waitFor();
   await expect(page.evaluate(() => document.documentElement.dataset.theme)).resolves.toBe('dark');
   await shot('layer-dark');
+});
+
+test('a layer of 1,024 units keeps only the rows near the screen in the page and scrolls to its last unit', async () => {
+  const wide = await createWideStudy(stack.product, { name: 'wide', units: 1024, images: 48 });
+  const url = `${stack.web.url}/studies/${wide.study}/${wide.model}/${wide.version}/${wide.layer}`;
+  await page.goto(`${url}?sort=std&pooling=mean`);
+  await page.getByRole('heading', { name: 'Units', exact: true }).waitFor();
+  // The permalink's order is the page's order.
+  await expect(page.getByLabel('Sort by').inputValue()).resolves.toBe('std');
+  await expect(page.getByLabel('mean-pooled').isChecked()).resolves.toBe(true);
+  const inDom = await page.locator('[data-pos]').count();
+  expect(inDom).toBeGreaterThan(20);
+  expect(inDom).toBeLessThan(300);
+  await shot('layer-1024', false);
+
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.locator('[data-pos="1023"]').waitFor();
+  expect(await page.locator('[data-pos="0"]').count()).toBe(0);
+  await page.locator('[data-pos="1023"]').focus();
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.activeElement?.getAttribute('data-pos') === '0');
+  expect(await page.evaluate(() => window.scrollY)).toBeLessThan(1000);
 });
 
 test('no page raised a script error or a server error', () => {

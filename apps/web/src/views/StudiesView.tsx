@@ -5,10 +5,10 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { RelativeTime } from '../components/RelativeTime';
 import { Field } from '../components/Field';
 import { PageHeader, Section } from '../components/layout-parts';
 import { Missing } from '../components/Missing';
-import { formatAgo } from '../lib/format';
 import { routes } from '../lib/routes';
 import { fieldErrors, type FieldErrors } from '../lib/server-errors';
 import { useTRPC } from '../trpc/react';
@@ -59,8 +59,8 @@ export function StudiesView() {
                       </Link>
                     </td>
                     <td className={styles.clamp}>{s.description || <span className="muted">—</span>}</td>
-                    <td className="muted" title={s.createdAt}>
-                      {formatAgo(s.createdAt)}
+                    <td className="muted">
+                      <RelativeTime iso={s.createdAt} />
                     </td>
                   </tr>
                 ))}

@@ -4,11 +4,12 @@ import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { Fragment } from 'react';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { RelativeTime } from '../components/RelativeTime';
 import { ProgressBar, StatusBadge } from '../components/JobStatus';
 import { Breadcrumbs, PageHeader, Section } from '../components/layout-parts';
 import { Missing } from '../components/Missing';
 import { advice } from '../lib/commands';
-import { formatAgo, formatCount, formatPercent } from '../lib/format';
+import { formatCount, formatPercent } from '../lib/format';
 import { checkpointMatrix, hasActiveJobs, isActive, jobFor, latestJobByCell, statusCounts } from '../lib/jobs';
 import { routes, versionRef } from '../lib/routes';
 import type { JobView, StudyDetail } from '../trpc/api';
@@ -223,8 +224,8 @@ function JobsTable({ data }: { data: StudyDetail }) {
                 <td style={{ minWidth: 110 }}>
                   <ProgressBar value={job.progress} status={job.status} label={`${job.kind} job progress`} />
                 </td>
-                <td className="muted" title={job.updatedAt}>
-                  {formatAgo(job.updatedAt)}
+                <td className="muted">
+                  <RelativeTime iso={job.updatedAt} />
                 </td>
               </tr>
               {job.message && job.status !== 'succeeded' && (

@@ -3,11 +3,12 @@
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { ErrorPanel } from '../components/ErrorPanel';
+import { RelativeTime } from '../components/RelativeTime';
 import { ProgressBar, StatusBadge } from '../components/JobStatus';
 import { Breadcrumbs, KeyValues, PageHeader, Section } from '../components/layout-parts';
 import { Missing } from '../components/Missing';
 import { advice } from '../lib/commands';
-import { formatAgo, formatCount, formatNumber, formatPercent, formatShape } from '../lib/format';
+import { formatCount, formatNumber, formatPercent, formatShape } from '../lib/format';
 import { hasActiveJobs, isActive } from '../lib/jobs';
 import { routes, versionRef, type VersionPath } from '../lib/routes';
 import { serverErrorInfo } from '../lib/server-errors';
@@ -199,7 +200,7 @@ function VersionFacts({ detail }: { detail: VersionDetail }) {
         ['Source', typeof training.source === 'string' && training.source ? training.source : <span className="muted">not given</span>],
         ['Licence', typeof training.licence === 'string' && training.licence ? training.licence : <span className="muted">not given</span>],
         ['Content hash', <span key="h" className={styles.hash} title={v.contentHash}>{v.contentHash.slice(0, 16)}…</span>],
-        ['Registered', <span key="r" title={v.createdAt}>{formatAgo(v.createdAt)}</span>],
+        ['Registered', <RelativeTime key="r" iso={v.createdAt} />],
       ]}
     />
   );
