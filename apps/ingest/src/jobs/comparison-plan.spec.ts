@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CompareJobParams, type JobParams, type JobStatus, type JobView } from '@microscope/contracts';
+import { CompareJobParams, type ActivationsJobParams, type JobParams, type JobStatus, type JobView } from '@microscope/contracts';
 import { allPairs, chainPairs, coveringComparison, extractionStates } from './comparison-plan';
 
 const dataset = randomUUID();
@@ -11,7 +11,7 @@ function jobView(params: JobParams, status: JobStatus): JobView {
 }
 const compare = (versionId: string, otherVersionId: string, extra: Partial<CompareJobParams> = {}) =>
   CompareJobParams.parse({ kind: 'compare', versionId, otherVersionId, datasetId: dataset, ...extra });
-const activations = (versionId: string, layers: string[] = []): JobParams => ({ kind: 'activations', versionId, datasetId: dataset, layers, batchSize: 64, topK: 16 });
+const activations = (versionId: string, layers: string[] = []): ActivationsJobParams => ({ kind: 'activations', versionId, datasetId: dataset, layers, batchSize: 64, topK: 16 });
 
 describe('comparison plan', () => {
   it('pairs every two versions once, and a chain consecutively and each with its last', () => {
