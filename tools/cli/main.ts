@@ -3,6 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { apiUrl, describeError, uploadFiles } from './api-client';
 import { api, definedOnly, nonNegativeInt, numberList, print, progressBar, versionRef, waitForJobs } from './cli-helpers';
+import { registerCompareCommands } from './commands/compare';
 
 /** `microscope …`: every command talks to a running Microscope over its API (npm start, or MICROSCOPE_API_URL). */
 const program = new Command()
@@ -184,6 +185,8 @@ async function modelFiles(target: string): Promise<{ name: string; path: string 
 }
 
 /** Polls jobs until each has succeeded or failed, with one progress bar per job. */
+
+registerCompareCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`microscope: ${describeError(e)}`);

@@ -1,6 +1,7 @@
 import { parseEnv } from '@microscope/platform';
 import { ProductEnv, startProduct } from './product';
 import { ensureDemoStudy, watchJobs } from './demo';
+import { computeDemoComparisons } from './demo-comparisons';
 import { startWeb, type WebServer } from './web';
 
 /**
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
   if (process.env.MICROSCOPE_DEMO !== 'false') {
     const jobIds = await ensureDemoStudy(product);
     await watchJobs(product, jobIds);
+    await computeDemoComparisons(product);
     console.log(`Demo study ready. Try: npx microscope layers demo small-cnn-seed1@s1-e6`);
   }
   await webReady;
