@@ -149,15 +149,15 @@ export async function similarityToReference(
   return rows.map((r) => ({ versionId: String(r.version_a), layer: String(r.layer_a), value: Number(r.value) }));
 }
 
-/** Versions (of those given) with activations of `layer` stored on the dataset. */
+/** Versions (of those given) with activations stored on the dataset (of `layer`, or of any layer). */
 export async function versionsWithActivations(
   warehouse: Warehouse,
-  key: { datasetId: string; layer: string; versionIds: readonly string[] },
+  key: { datasetId: string; layer?: string; versionIds: readonly string[] },
 ): Promise<Set<string>> {
   const rows = await warehouse.query(
     `SELECT DISTINCT version_id FROM unit_activations
-     WHERE dataset_id = {datasetId:String} AND layer = {layer:String} AND has({versions:Array(String)}, version_id)`,
-    { datasetId: key.datasetId, layer: key.layer, versions: [...key.versionIds] },
+     WHERE dataset_id = {datasetId:String} AND ({layer:String} = '' OR layer = {layer:String}) AND has({versions:Array(String)}, version_id)`,
+    { datasetId: key.datasetId, layer: key.layer ?? '', versions: [...key.versionIds] },
   );
   return new Set(rows.map((r) => String(r.version_id)));
 }

@@ -198,15 +198,19 @@ export function createCompareRouter(deps: { warehouse: Warehouse; catalog: Catal
         };
       }),
 
-    /** Per layer, its similarity to the same layer of the model's last version, along the chain of versions. */
+    /** Per layer, its similarity to the same layer of the model's last version, along the chain of versions (those with activations). */
     layerCurves: publicProcedure
       .input(StudyRef.extend({ model: Slug, metric: SimilarityMetric.default('cka') }))
       .query(async ({ input }) => {
         const study = await catalog.getStudy(input.study);
         const model = await catalog.getModel(study.id, input.model);
         const dataset = await datasetOf(study.id, study.name, input.dataset);
-        const chain = await catalog.listVersions(model.id);
-        if (!chain.length) throw new MicroscopeError('NOT_FOUND', `model "${model.name}" has no versions`);
+        const all = await catalog.listVersions(model.id);
+        const extracted = await versionsWithActivations(warehouse, { datasetId: dataset.id, versionIds: all.map((v) => v.id) });
+        const chain = all.filter((v) => extracted.has(v.id));
+        if (!chain.length) {
+          throw new MicroscopeError('NOT_FOUND', `no version of ${model.name} has activations on dataset "${dataset.name}": run "microscope run activations ${study.name} --model ${model.name}" first`);
+        }
         const final = chain[chain.length - 1];
         const values = await similarityToReference(warehouse, { datasetId: dataset.id, metric: input.metric, referenceId: final.id, versionIds: chain.map((v) => v.id) });
         const valueOf = new Map(values.map((v) => [`${v.versionId}/${v.layer}`, v.value]));
