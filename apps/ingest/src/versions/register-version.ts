@@ -5,10 +5,11 @@ import {
   Preprocessing,
   Slug,
   TrainingMetadata,
+  type ModelFormat,
   type ModelVersion,
 } from '@microscope/contracts';
 import { catalogNow, type Catalog } from '@microscope/catalog';
-import { importModel, listLayers, type GraphIR } from '@microscope/engine';
+import { importModel, listLayers, type GraphIR, type ModelFiles } from '@microscope/engine';
 import type { BlobStore } from '@microscope/storage';
 import { z } from 'zod';
 import { contentHashOf, detectFormat, type FileSet } from './model-files';
@@ -51,10 +52,11 @@ export async function registerVersion(
     if (files.has(ONNX_ENTRY)) throw new MicroscopeError('INVALID_MODEL', `upload holds both ${entry} and ${ONNX_ENTRY}`);
     files = new Map([...files].map(([name, bytes]) => [name === entry ? ONNX_ENTRY : name, bytes]));
   }
-  const ir = await importModel(format, {
-    readText: async (name) => requireFile(files, name).toString('utf8'),
-    readBinary: async (name) => requireFile(files, name),
-  });
+  const stored = files;
+  const ir = await importAtRequestedSize(format, {
+    readText: async (name) => requireFile(stored, name).toString('utf8'),
+    readBinary: async (name) => requireFile(stored, name),
+  }, input.input);
   const layers = listLayers(ir);
   if (!layers.length) throw new MicroscopeError('INVALID_MODEL', 'the model has no layers with units to show');
   const inputSpec = resolveInput(ir, input.input);
@@ -88,9 +90,34 @@ function requireFile(files: FileSet, name: string): Buffer {
   return file;
 }
 
-/** The IR's input shape, with any size the file leaves open filled from the request. */
+/**
+ * Imports the files as they are; when they leave the input size open (INVALID_INPUT) and the request names a
+ * height and width, imports again at that size (with the requested channel count, else RGB, else grayscale).
+ * The render workers import with the version's stored input, so both see the same graph.
+ */
+async function importAtRequestedSize(format: ModelFormat, files: ModelFiles, override: Partial<InputSpec> | undefined): Promise<GraphIR> {
+  try {
+    return await importModel(format, files);
+  } catch (e) {
+    if (!(e instanceof MicroscopeError && e.code === 'INVALID_INPUT' && override?.height && override.width)) throw e;
+    let last: unknown = e;
+    for (const channels of override.channels ? [override.channels] : [3, 1]) {
+      try {
+        return await importModel(format, files, { inputShape: [override.height, override.width, channels] });
+      } catch (retry) {
+        last = retry;
+      }
+    }
+    throw last;
+  }
+}
+
+/** The IR's input shape; a requested size must agree with it (the import above already applied it where open). */
 function resolveInput(ir: GraphIR, override: Partial<InputSpec> | undefined): InputSpec {
   const [h, w, c] = ir.input.shape;
+  if ((override?.height && override.height !== h) || (override?.width && override.width !== w)) {
+    throw new MicroscopeError('INVALID_INPUT', `the model's input is fixed at ${h}x${w}; the requested ${override.height ?? h}x${override.width ?? w} differs`);
+  }
   const spec = { height: override?.height ?? h, width: override?.width ?? w, channels: override?.channels ?? c };
   const parsed = InputSpec.safeParse(spec);
   if (!parsed.success) {
