@@ -12,12 +12,13 @@ import {
   type ModelVersion,
 } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
-import { listLayers, poolChannels } from '@microscope/engine';
+import { listLayers } from '@microscope/engine';
 import { imageToInput } from '@microscope/imaging';
 import type { Logger } from '@microscope/platform';
 import type { BlobStore, Bus, OutgoingMessage } from '@microscope/storage';
 import type { ModelCache } from '../models/model-cache';
 import type { ProgressReporter } from '../progress';
+import { createPooledForward, type ExtractionPath } from './pooled-forward';
 
 export interface ExtractionDeps {
   catalog: Catalog;
@@ -25,6 +26,8 @@ export interface ExtractionDeps {
   bus: Bus;
   models: ModelCache;
   log: Logger;
+  /** Which engine runs the forward passes (default 'auto': onnxruntime for ONNX versions, else tfjs). */
+  extractionPath?: ExtractionPath;
 }
 
 /**
@@ -38,8 +41,8 @@ export async function extractActivations(deps: ExtractionDeps, job: Job, params:
   const dataset = await deps.catalog.getDatasetById(params.datasetId);
   const images = await deps.catalog.listImages(dataset.id);
   if (!images.length) throw new MicroscopeError('INVALID_INPUT', `dataset "${dataset.name}" has no images`);
-  const { ir, executor } = await deps.models.get(version);
-  const allLayers = listLayers(ir);
+  const model = await deps.models.get(version);
+  const allLayers = listLayers(model.ir);
   const layers = params.layers.length ? allLayers.filter((l) => params.layers.includes(l.name)) : allLayers;
   const unknown = params.layers.filter((name) => !allLayers.some((l) => l.name === name));
   if (unknown.length) throw new MicroscopeError('NOT_FOUND', `model version has no layer(s) ${unknown.join(', ')}`);
@@ -57,46 +60,43 @@ export async function extractActivations(deps: ExtractionDeps, job: Job, params:
       seconds[key] += (performance.now() - t0) / 1000;
     }
   };
-  let next = loadBatch(deps.blobs, images.slice(0, params.batchSize), version);
-  for (let b = 0; b < batches; b++) {
-    const batchImages = images.slice(b * params.batchSize, (b + 1) * params.batchSize);
-    const input = await timed('waitingForImages', () => next);
-    // Decode the next batch while this one runs.
-    if (b + 1 < batches) next = loadBatch(deps.blobs, images.slice((b + 1) * params.batchSize, (b + 2) * params.batchSize), version);
-    const pooledLayers = await timed('forward', () => {
-      const outputs = executor.run(input, layers.map((l) => l.name));
-      input.dispose();
-      return layers.map((layer) => {
-        const activation = outputs.get(layer.name)!;
-        const pooled = poolChannels(activation as tf.Tensor4D | tf.Tensor2D);
-        activation.dispose();
-        return { layer, pooled };
-      });
-    });
-    const messages: OutgoingMessage[] = [];
-    for (const { layer, pooled } of pooledLayers) {
-      const batch: ActivationBatch = {
-        jobId: job.id,
-        versionId: version.id,
-        datasetId: dataset.id,
-        layer: layer.name,
-        batchIndex: b,
-        imageIndices: batchImages.map((i) => i.index),
-        units: pooled.channels,
-        gridHeight: pooled.height,
-        gridWidth: pooled.width,
-        mean: encodeFloat32(pooled.mean),
-        max: encodeFloat32(pooled.max),
-        argmaxY: encodeUint16(pooled.argmaxY),
-        argmaxX: encodeUint16(pooled.argmaxX),
-      };
-      messages.push({ key: version.id, value: JSON.stringify(envelope('activations.batch', batch, `${job.id}:${layer.name}:${b}`)) });
+  const forward = await createPooledForward(model, layers.map((l) => l.name), deps.extractionPath ?? 'auto', log);
+  try {
+    let next = loadBatch(deps.blobs, images.slice(0, params.batchSize), version);
+    for (let b = 0; b < batches; b++) {
+      const batchImages = images.slice(b * params.batchSize, (b + 1) * params.batchSize);
+      const input = await timed('waitingForImages', () => next);
+      // Decode the next batch while this one runs.
+      if (b + 1 < batches) next = loadBatch(deps.blobs, images.slice((b + 1) * params.batchSize, (b + 2) * params.batchSize), version);
+      const pooledByLayer = await timed('forward', () => forward.run(input));
+      const pooledLayers = layers.map((layer) => ({ layer, pooled: pooledByLayer.get(layer.name)! }));
+      const messages: OutgoingMessage[] = [];
+      for (const { layer, pooled } of pooledLayers) {
+        const batch: ActivationBatch = {
+          jobId: job.id,
+          versionId: version.id,
+          datasetId: dataset.id,
+          layer: layer.name,
+          batchIndex: b,
+          imageIndices: batchImages.map((i) => i.index),
+          units: pooled.channels,
+          gridHeight: pooled.height,
+          gridWidth: pooled.width,
+          mean: encodeFloat32(pooled.mean),
+          max: encodeFloat32(pooled.max),
+          argmaxY: encodeUint16(pooled.argmaxY),
+          argmaxX: encodeUint16(pooled.argmaxX),
+        };
+        messages.push({ key: version.id, value: JSON.stringify(envelope('activations.batch', batch, `${job.id}:${layer.name}:${b}`)) });
+      }
+      await timed('publish', () => deps.bus.publish(Topics.activations, messages));
+      await progress.report('running', (0.9 * (b + 1)) / batches, `extracted ${Math.min((b + 1) * params.batchSize, images.length)}/${images.length} images`);
     }
-    await timed('publish', () => deps.bus.publish(Topics.activations, messages));
-    await progress.report('running', (0.9 * (b + 1)) / batches, `extracted ${Math.min((b + 1) * params.batchSize, images.length)}/${images.length} images`);
+  } finally {
+    await forward.dispose();
   }
   const total = (Date.now() - started) / 1000;
-  log.info({ images: images.length, layers: layers.length, seconds: total, imagesPerSecond: images.length / total, ...seconds }, 'extraction finished');
+  log.info({ engine: forward.engine, images: images.length, layers: layers.length, seconds: total, imagesPerSecond: images.length / total, ...seconds }, 'extraction finished');
   // Before the completion message: analytics answers it with "succeeded", which must stay the latest event.
   await progress.report('running', 0.9, 'extraction finished; computing statistics');
   await deps.bus.publish(Topics.activations, [
