@@ -104,6 +104,7 @@ export function createCompareRouter(deps: { warehouse: Warehouse; catalog: Catal
         for (const match of stored) byVersion.set(match.otherVersionId, [...(byVersion.get(match.otherVersionId) ?? []), match]);
         const matches = versions
           .filter((v) => byVersion.has(v.id))
+          .sort((x, y) => (models.get(x.modelId) ?? '').localeCompare(models.get(y.modelId) ?? '') || x.ordinal - y.ordinal)
           .map((v) => {
             const rows = byVersion.get(v.id)!;
             const topK = rows.filter((r) => r.method === MatchMethod.topK);

@@ -63,7 +63,10 @@ export function createCompareRunner(options: CompareRunnerOptions) {
     const log = options.log.child({ jobId: job.id, versionId: params.versionId, otherVersionId: params.otherVersionId, attempt: message.attempt });
     try {
       // At-least-once delivery: a job redelivered after it finished is not computed again.
-      const current = await options.catalog.getJob(job.id).catch(() => null);
+      const current = await options.catalog.getJob(job.id).catch((e: unknown) => {
+        if (isMicroscopeError(e) && e.code === 'NOT_FOUND') return null; // published without a catalog row (tools, tests)
+        throw e;
+      });
       if (current?.status === 'succeeded') return;
       await progress.report('running', 0, message.attempt > 1 ? `retrying (attempt ${message.attempt})` : 'started');
       const started = Date.now();
