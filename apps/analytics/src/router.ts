@@ -1,4 +1,4 @@
-import { MicroscopeError, Slug } from '@microscope/contracts';
+import { MicroscopeError, parseTuningFixedParams, Slug } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import { publicProcedure, router } from '@microscope/platform';
 import type { Warehouse } from '@microscope/storage';
@@ -94,6 +94,42 @@ export function createAnalyticsRouter(deps: { warehouse: Warehouse; catalog: Cat
         }
         return { dataset: dataset.name, layer, units: [...units.values()] };
       }),
+    }),
+
+    // ---- Tuning curves (issue 3), written by render's tuning jobs into `tuning_curves`.
+    tuning: router({
+      /**
+       * A unit's tuning curves: per stimulus family, its responses along the swept parameter at each setting of
+       * the family's other parameters (`fixed`, read back from the row's canonical `params_hash`), and the peak.
+       */
+      forUnit: publicProcedure
+        .input(VersionRef.omit({ dataset: true }).extend({ layer: z.string().min(1), unit: z.number().int().nonnegative() }))
+        .query(async ({ input }) => {
+          const { version } = await catalog.resolveVersion(input.study, input.model, input.version);
+          const layer = (await catalog.listLayers(version.id)).find((l) => l.name === input.layer);
+          checkUnit(layer, input.layer, input.unit);
+          const rows = await warehouse.query(
+            `SELECT stimulus, parameter, params_hash, xs, responses
+             FROM tuning_curves FINAL
+             WHERE version_id = {versionId:String} AND layer = {layer:String} AND unit = {unit:UInt32}
+             ORDER BY stimulus, parameter, params_hash`,
+            { versionId: version.id, layer: input.layer, unit: input.unit },
+          );
+          const curves = rows.map((r) => {
+            const xs = (r.xs as unknown[]).map(Number);
+            const responses = (r.responses as unknown[]).map(Number);
+            const best = responses.reduce((b, v, i) => (v > responses[b] ? i : b), 0);
+            return {
+              stimulus: String(r.stimulus),
+              parameter: String(r.parameter),
+              fixed: parseTuningFixedParams(String(r.params_hash)),
+              xs,
+              responses,
+              peak: responses.length ? { x: xs[best], response: responses[best] } : null,
+            };
+          });
+          return { layer: input.layer, unit: input.unit, curves };
+        }),
     }),
   });
 }

@@ -1,4 +1,17 @@
-import { ActivationsJobParams, MicroscopeError, Slug, type ModelVersion } from '@microscope/contracts';
+import {
+  ActivationsJobParams,
+  CaricatureJobParams,
+  DreamJobParams,
+  MicroscopeError,
+  parseRenderKey,
+  renderLayerPrefix,
+  Slug,
+  StimulusFamily,
+  TuningJobParams,
+  VisualizationObjective,
+  VisualizeJobParams,
+  type ModelVersion,
+} from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import { publicProcedure, router } from '@microscope/platform';
 import type { BlobStore } from '@microscope/storage';
@@ -123,6 +136,44 @@ export function createIngestRouter(deps: IngestDeps) {
           }
           return results;
         }),
+
+      // ---- Rendering jobs (issue 3): feature visualizations, DeepDream, caricatures, tuning curves of one layer.
+      // Each checks the layer (and units) first, so a typo fails here instead of in the worker.
+      /** Feature visualizations of a layer's units (all of them unless `units` names some). */
+      requestRender: publicProcedure
+        .input(RenderRequest.extend({ units: z.array(z.number().int().nonnegative()).max(100_000).optional(), objective: VisualizationObjective.optional(), unitsPerBatch: z.number().int().positive().max(256).optional() }))
+        .mutation(async ({ input }) => {
+          const { study, version, layer } = await resolveLayer(catalog, input);
+          const units = input.units && [...new Set(input.units)].sort((a, b) => a - b);
+          const outside = (units ?? []).filter((u) => u >= layer.unitCount);
+          if (outside.length) throw new MicroscopeError('INVALID_INPUT', `layer "${layer.name}" has units 0–${layer.unitCount - 1}; asked for ${outside.slice(0, 5).join(', ')}`);
+          const params = VisualizeJobParams.parse({ kind: 'visualize', versionId: version.id, layer: layer.name, units, objective: input.objective, unitsPerBatch: input.unitsPerBatch, ...optimisation(input) });
+          return deps.jobs.request(study.id, params, input.force);
+        }),
+      /** DeepDream of a whole layer. */
+      requestDream: publicProcedure.input(RenderRequest).mutation(async ({ input }) => {
+        const { study, version, layer } = await resolveLayer(catalog, input);
+        return deps.jobs.request(study.id, DreamJobParams.parse({ kind: 'dream', versionId: version.id, layer: layer.name, ...optimisation(input) }), input.force);
+      }),
+      /** A caricature of one probe image (by its index in the dataset) at a layer. */
+      requestCaricature: publicProcedure
+        .input(RenderRequest.extend({ dataset: Slug, imageIndex: z.number().int().nonnegative() }))
+        .mutation(async ({ input }) => {
+          const { study, version, layer } = await resolveLayer(catalog, input);
+          const dataset = await catalog.findDataset(study.id, input.dataset);
+          if (!dataset) throw new MicroscopeError('NOT_FOUND', `no dataset named "${input.dataset}" in study "${input.study}"`);
+          if (input.imageIndex >= dataset.imageCount) throw new MicroscopeError('INVALID_INPUT', `dataset "${dataset.name}" has images 0–${dataset.imageCount - 1}`);
+          const params = CaricatureJobParams.parse({ kind: 'caricature', versionId: version.id, layer: layer.name, datasetId: dataset.id, imageIndex: input.imageIndex, ...optimisation(input) });
+          return deps.jobs.request(study.id, params, input.force);
+        }),
+      /** Tuning curves of every unit of a layer to synthetic stimulus families (all four unless narrowed). */
+      requestTuning: publicProcedure
+        .input(VersionRef.extend({ layer: z.string().min(1), families: z.array(StimulusFamily).min(1).optional(), force: z.boolean().default(false) }))
+        .mutation(async ({ input }) => {
+          const { study, version, layer } = await resolveLayer(catalog, input);
+          const families = input.families && [...new Set(input.families)];
+          return deps.jobs.request(study.id, TuningJobParams.parse({ kind: 'tuning', versionId: version.id, layer: layer.name, families }), input.force);
+        }),
     }),
 
     // ---- Added for the dashboard (apps/web): which feature-visualization renders are stored, so pages show them.
@@ -147,6 +198,29 @@ export function createIngestRouter(deps: IngestDeps) {
             return [{ unit: Number(unitText), objective, key: info.key, etag: info.etag }];
           });
         }),
+
+      // ---- Render keys per unit (issue 3), for pages that show `/blobs/<key>`; newest first within a unit.
+      /** Every stored picture of a layer: per unit, and the whole-layer ones (DeepDream, caricatures). */
+      forLayer: publicProcedure
+        .input(VersionRef.extend({ layer: z.string().min(1), objective: z.string().optional() }))
+        .query(async ({ input }) => {
+          const { version } = await catalog.resolveVersion(input.study, input.model, input.version);
+          const renders = await storedRenders(deps.blobs, version.contentHash, input.layer, input.objective);
+          const units = new Map<number, RenderEntry[]>();
+          for (const r of renders) if (typeof r.unit === 'number') units.set(r.unit, [...(units.get(r.unit) ?? []), r]);
+          return {
+            layer: input.layer,
+            units: [...units.entries()].sort(([a], [b]) => a - b).map(([unit, list]) => ({ unit, renders: list })),
+            layerRenders: renders.filter((r) => typeof r.unit !== 'number'),
+          };
+        }),
+      /** One unit's stored pictures. */
+      forUnit: publicProcedure
+        .input(VersionRef.extend({ layer: z.string().min(1), unit: z.number().int().nonnegative(), objective: z.string().optional() }))
+        .query(async ({ input }) => {
+          const { version } = await catalog.resolveVersion(input.study, input.model, input.version);
+          return storedRenders(deps.blobs, version.contentHash, input.layer, input.objective, input.unit);
+        }),
     }),
   });
 }
@@ -164,6 +238,51 @@ async function selectVersions(catalog: Catalog, studyId: string, modelName?: str
   const version = versions.find((v) => v.label === label);
   if (!version) throw new MicroscopeError('NOT_FOUND', `model "${modelName}" has no version labelled "${label}"`);
   return [version];
+}
+
+// ---- Helpers of the rendering procedures (issue 3).
+
+const RenderRequest = VersionRef.extend({
+  layer: z.string().min(1),
+  steps: z.number().int().positive().max(10_000).optional(),
+  size: z.number().int().min(16).max(1024).optional(),
+  learningRate: z.number().positive().max(10).optional(),
+  seed: z.number().int().nonnegative().optional(),
+  force: z.boolean().default(false),
+});
+
+/** The optimisation settings a request gave; the job schemas fill in Lucid's defaults for the rest. */
+const optimisation = (input: z.infer<typeof RenderRequest>) => ({ steps: input.steps, size: input.size, learningRate: input.learningRate, seed: input.seed });
+
+async function resolveLayer(catalog: Catalog, input: z.infer<typeof VersionRef> & { layer: string }) {
+  const { study, version } = await catalog.resolveVersion(input.study, input.model, input.version);
+  const layers = await catalog.listLayers(version.id);
+  const layer = layers.find((l) => l.name === input.layer);
+  if (!layer) {
+    throw new MicroscopeError('NOT_FOUND', `${input.model}@${input.version} has no layer "${input.layer}"; its layers are ${layers.map((l) => l.name).join(', ')}`);
+  }
+  return { study, version, layer };
+}
+
+interface RenderEntry {
+  unit: number | 'layer' | 'caricature';
+  objective: string;
+  paramsHash: string;
+  key: string;
+  lastModified: string;
+}
+
+/** The pictures stored under a layer's render folder (or one unit's), read off their derived keys, newest first. */
+async function storedRenders(blobs: BlobStore, contentHash: string, layer: string, objective?: string, unit?: number): Promise<RenderEntry[]> {
+  const prefix = renderLayerPrefix(contentHash, layer);
+  const stored = await blobs.list(unit === undefined ? prefix : `${prefix}${unit}/`);
+  return stored
+    .flatMap((info) => {
+      const parsed = parseRenderKey(info.key.slice(prefix.length));
+      if (!parsed || (objective !== undefined && parsed.objective !== objective)) return [];
+      return [{ ...parsed, key: info.key, lastModified: info.lastModified.toISOString() }];
+    })
+    .sort((a, b) => (a.lastModified < b.lastModified ? 1 : a.lastModified > b.lastModified ? -1 : 0));
 }
 
 export type IngestRouter = ReturnType<typeof createIngestRouter>;

@@ -11,7 +11,7 @@ const log = createLogger('render');
 runService('render', log, async () => {
   const backend = await selectBackend({ logger: log });
   const storage = await createStorage(env);
-  const worker = createRenderWorker({ catalog: new Catalog(storage.warehouse), blobs: storage.blobs, bus: storage.bus, log });
+  const worker = createRenderWorker({ catalog: new Catalog(storage.warehouse), blobs: storage.blobs, bus: storage.bus, warehouse: storage.warehouse, log });
   await worker.start();
   // No API: the server is there for the health endpoint Kubernetes probes.
   const server = await startApiServer({ router: router({}), host: env.MICROSCOPE_HOST, port: env.MICROSCOPE_PORT, log, health: async () => ({ app: 'render', backend }) });

@@ -1,16 +1,23 @@
 import { isMicroscopeError, MicroscopeError, parseMessage, Topics, type Job } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import type { Logger } from '@microscope/platform';
-import type { BlobStore, Bus, IncomingMessage, Subscription } from '@microscope/storage';
+import type { BlobStore, Bus, IncomingMessage, Subscription, Warehouse } from '@microscope/storage';
 import { extractActivations } from './activations/extract-activations';
 import { ModelCache } from './models/model-cache';
 import { ProgressReporter } from './progress';
+import { caricatureJob } from './renders/caricature-job';
+import { dreamJob } from './renders/dream-job';
+import { OneAtATime } from './renders/one-at-a-time';
+import { tuningJob } from './renders/tuning-job';
+import { visualizeJob } from './renders/visualize-job';
 
 export interface RenderOptions {
   catalog: Catalog;
   blobs: BlobStore;
   bus: Bus;
   log: Logger;
+  /** Where tuning jobs store their curves; without it they fail with an error saying so. */
+  warehouse?: Warehouse;
   /** Deliveries of one job before it is declared failed. */
   maxAttempts?: number;
 }
@@ -24,6 +31,10 @@ export function createRenderWorker(options: RenderOptions) {
   const models = new ModelCache(options.blobs);
   const maxAttempts = options.maxAttempts ?? 3;
   let subscription: Subscription | undefined;
+  // Stopping aborts a render between two steps; its message stays unacknowledged and the job resumes later.
+  const stopping = new AbortController();
+  const renders = new OneAtATime();
+  const renderDeps = { ...options, models, signal: stopping.signal };
 
   async function handle(message: IncomingMessage): Promise<void> {
     const parsed = parseMessage(message.value);
@@ -33,16 +44,39 @@ export function createRenderWorker(options: RenderOptions) {
     if (job.params.kind === 'compare') return;
     const progress = new ProgressReporter(options.bus, job.id, message.key);
     const log = options.log.child({ jobId: job.id, versionId: job.params.versionId, attempt: message.attempt });
+    const started = () => progress.report('running', 0, message.attempt > 1 ? `retrying (attempt ${message.attempt})` : 'started');
+    /** Optimisations and sweeps one at a time; a job waiting its turn stays "queued". */
+    const exclusive = (run: () => Promise<void>) =>
+      renders.run(async () => {
+        stopping.signal.throwIfAborted();
+        await started();
+        await run();
+      });
     try {
-      await progress.report('running', 0, message.attempt > 1 ? `retrying (attempt ${message.attempt})` : 'started');
-      switch (job.params.kind) {
+      const params = job.params;
+      switch (params.kind) {
         case 'activations':
-          await extractActivations({ ...options, models }, job, job.params, progress);
+          await started();
+          await extractActivations({ ...options, models }, job, params, progress);
+          break;
+        case 'visualize':
+          await exclusive(() => visualizeJob(renderDeps, job, params, progress));
+          break;
+        case 'dream':
+          await exclusive(() => dreamJob(renderDeps, job, params, progress));
+          break;
+        case 'caricature':
+          await exclusive(() => caricatureJob(renderDeps, job, params, progress));
+          break;
+        case 'tuning':
+          await exclusive(() => tuningJob(renderDeps, job, params, progress));
           break;
         default:
-          throw new MicroscopeError('UNSUPPORTED', `render workers cannot run ${job.params.kind} jobs yet`);
+          throw new MicroscopeError('UNSUPPORTED', `render workers cannot run ${job.kind} jobs`);
       }
     } catch (e) {
+      // Stopped half-way: leave the message unacknowledged so the job resumes on the next start.
+      if (stopping.signal.aborted) throw e;
       const permanent = isMicroscopeError(e) && e.code !== 'UNAVAILABLE' && e.code !== 'INTERNAL';
       log.error({ err: e, permanent }, 'job failed');
       if (!permanent && message.attempt < maxAttempts) throw e;
@@ -55,6 +89,7 @@ export function createRenderWorker(options: RenderOptions) {
       subscription = await options.bus.subscribe({ topic: Topics.jobs, group: 'render', handler: handle, maxAttempts });
     },
     async stop(): Promise<void> {
+      stopping.abort();
       await subscription?.close();
       models.dispose();
     },

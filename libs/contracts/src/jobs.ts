@@ -134,3 +134,42 @@ export const JobView = Job.extend({
   updatedAt: Timestamp,
 });
 export type JobView = z.infer<typeof JobView>;
+
+// ---- Where rendered images live (the render worker writes them, the API lists them).
+
+/** A layer name as one object-key segment: URI-encoded, so "/" or a leading "." cannot add or hide segments. */
+export function layerKeySegment(layer: string): string {
+  const encoded = encodeURIComponent(layer);
+  return encoded.startsWith('.') ? `%2E${encoded.slice(1)}` : encoded;
+}
+
+/** The folder of a layer's renders: `renders/<versionContentHash>/<layer>/`. */
+export const renderLayerPrefix = (contentHash: string, layer: string): string => `renders/${contentHash}/${layerKeySegment(layer)}/`;
+
+/**
+ * A render key below its layer's folder, `<unit>/<objective>-<paramsHash>.png`, read back. `unit` is a unit number,
+ * or "layer" (DeepDream) / "caricature" for whole-layer pictures. Null for anything else.
+ */
+export function parseRenderKey(keyBelowLayer: string): { unit: number | 'layer' | 'caricature'; objective: string; paramsHash: string } | null {
+  const match = /^(\d+|layer|caricature)\/([^/]+)-([0-9a-f]{16})\.png$/.exec(keyBelowLayer);
+  if (!match) return null;
+  return { unit: /^\d+$/.test(match[1]) ? Number(match[1]) : (match[1] as 'layer' | 'caricature'), objective: match[2], paramsHash: match[3] };
+}
+
+// ---- How tuning_curves rows name the stimulus parameters held fixed along a swept one.
+
+/**
+ * The canonical text of a tuning row's fixed parameters, `frequency=0.0625&…` (sorted names; empty when none). It
+ * is what the row's `params_hash` column holds: it identifies the row as a hash would, and it can be read back.
+ */
+export function tuningFixedParamsKey(fixed: Record<string, number>): string {
+  return Object.keys(fixed)
+    .sort()
+    .map((name) => `${name}=${fixed[name]}`)
+    .join('&');
+}
+
+export function parseTuningFixedParams(key: string): Record<string, number> {
+  if (!key) return {};
+  return Object.fromEntries(key.split('&').map((pair) => [pair.slice(0, pair.indexOf('=')), Number(pair.slice(pair.indexOf('=') + 1))]));
+}

@@ -6,3 +6,4 @@ export { dominantOrientation, orientationDifference, type DominantOrientation } 
 export { dft2d, signedFrequency, type ComplexGrid } from './dft';
 export { Rng, deriveSeed } from './rng';
 export { Adam } from './adam';
+export { OPTVIS_VERSION } from './version';

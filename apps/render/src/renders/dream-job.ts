@@ -1,0 +1,33 @@
+import type { DreamJobParams, Job } from '@microscope/contracts';
+import { optvis } from '@microscope/engine';
+import type { ProgressReporter } from '../progress';
+import { loadLayer, PieceProgress, storePicture, type RenderJobDeps } from './render-context';
+import { renderKey, renderParamsHash } from './render-keys';
+
+/** DeepDream of a whole layer from noise: one picture per layer, stored under its derived key (skipped if there). */
+export async function dreamJob(deps: RenderJobDeps, job: Job, params: DreamJobParams, progress: ProgressReporter): Promise<void> {
+  const { version, layer, forward } = await loadLayer(deps, params.versionId, params.layer);
+  const hash = renderParamsHash(version, { objective: 'deepdream', steps: params.steps, size: params.size, learningRate: params.learningRate, seed: params.seed });
+  const key = renderKey(version.contentHash, layer.name, 'layer', 'deepdream', hash);
+  if (await deps.blobs.exists(key)) {
+    await progress.report('succeeded', 1, 'already rendered');
+    return;
+  }
+  const pieces = new PieceProgress(progress, params.steps);
+  const result = await optvis.render({
+    forward,
+    objectives: [optvis.deepdream(layer.name)],
+    size: params.size,
+    channels: version.input.channels,
+    steps: params.steps,
+    learningRate: params.learningRate,
+    seed: params.seed,
+    inputSize: [version.input.height, version.input.width],
+    signal: deps.signal,
+    onProgress: ({ step, steps }) => pieces.within(step, 0, `step ${step}/${steps}`),
+  });
+  await storePicture(deps.blobs, key, { pixels: result.images[0], height: result.height, width: result.width, channels: result.channels });
+  await pieces.finished(params.steps, 'stored');
+  deps.log.info({ jobId: job.id, versionId: version.id, layer: layer.name, key }, 'deepdream rendered');
+  await progress.report('succeeded', 1, `rendered ${key}`);
+}

@@ -1,0 +1,6 @@
+/**
+ * The version of the rendering code's results: part of every render's parameter hash, so a change that alters the
+ * images for the same parameters (a transform, a default, a gradient fix) gets new keys instead of stale pictures.
+ * Bump it with any such change.
+ */
+export const OPTVIS_VERSION = 1;
