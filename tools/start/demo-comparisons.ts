@@ -31,6 +31,7 @@ export async function computeDemoComparisons(product: Product): Promise<JobView[
     if (ended.length === ids.length) {
       bar?.stop();
       for (const job of jobs.filter((j) => j.status === 'failed')) console.log(`comparison ${job.id} failed: ${job.message}`);
+      console.log('Try: npx microscope compare demo small-cnn-seed1@s1-e6 small-cnn-seed2@s2-e6, or npx microscope trajectory demo small-cnn-seed1 conv2 3');
       return jobs;
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
