@@ -1,4 +1,4 @@
-import { checkpointMatrix, hasActiveJobs, jobFor, latestJobByCell, statusCounts, type JobLike } from './jobs';
+import { checkpointMatrix, hasActiveJobs, jobFor, latestJobByCell, preferredDataset, statusCounts, type JobLike } from './jobs';
 
 const job = (id: string, versionId: string, datasetId: string, createdAt: string, status: JobLike['status'] = 'succeeded', kind = 'activations'): JobLike => ({
   id,
@@ -44,5 +44,27 @@ describe('checkpointMatrix', () => {
     expect(m.rows[0].cells.map((c) => c?.label)).toEqual(['e1', 'e3', 'e6']);
     expect(m.rows[1].cells.map((c) => c?.label ?? null)).toEqual(['only', null, null]);
     expect(checkpointMatrix([]).columns).toBe(0);
+  });
+});
+
+describe('preferredDataset', () => {
+  const detail = {
+    datasets: [
+      { id: 'd1', name: 'fashion' },
+      { id: 'd2', name: 'natural' },
+    ],
+    models: [
+      { name: 'cnn', versions: [{ id: 'v1', label: 'e1' }] },
+      { name: 'centernet', versions: [{ id: 'v2', label: 'coco' }] },
+    ],
+    jobs: [job('a', 'v1', 'd1', '2025-01-01T00:00:00Z'), job('b', 'v2', 'd2', '2025-01-01T00:00:00Z'), job('c', 'v2', 'd1', '2025-01-02T00:00:00Z', 'failed')],
+  };
+  it('picks the probe set the version has statistics on', () => {
+    expect(preferredDataset(detail, 'centernet', 'coco')).toBe('natural');
+    expect(preferredDataset(detail, 'cnn', 'e1')).toBe('fashion');
+  });
+  it('falls back to the first probe set, or none', () => {
+    expect(preferredDataset({ ...detail, jobs: [] }, 'centernet', 'coco')).toBe('fashion');
+    expect(preferredDataset({ ...detail, datasets: [], jobs: [] }, 'cnn', 'e1')).toBeNull();
   });
 });

@@ -60,3 +60,24 @@ export function checkpointMatrix<M extends { versions: { ordinal: number; label:
   });
   return { columns, rows };
 }
+
+/**
+ * The probe set a version's pages show by default: the one its newest successful activations job ran on (a study
+ * may probe different models with different images), else the study's first. Null when the study has none.
+ */
+export function preferredDataset(
+  detail: { datasets: { id: string; name: string }[]; jobs: readonly JobLike[]; models: { name: string; versions: { id: string; label: string }[] }[] },
+  model: string,
+  version: string,
+): string | null {
+  const versionId = detail.models.find((m) => m.name === model)?.versions.find((v) => v.label === version)?.id;
+  const done = detail.jobs
+    .filter((j) => j.kind === 'activations' && j.status === 'succeeded' && j.params.versionId === versionId)
+    .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+  const names = new Map(detail.datasets.map((d) => [d.id, d.name]));
+  for (const job of done) {
+    const name = job.params.datasetId && names.get(job.params.datasetId);
+    if (name) return name;
+  }
+  return detail.datasets[0]?.name ?? null;
+}

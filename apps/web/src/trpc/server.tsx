@@ -4,6 +4,7 @@ import { createTRPCOptionsProxy, type TRPCQueryOptions } from '@trpc/tanstack-re
 import { connection } from 'next/server';
 import { cache, type ReactNode } from 'react';
 import type { ProductRouter } from './api';
+import { preferredDataset } from '../lib/jobs';
 import { createQueryClient } from './query-client';
 
 /** The API as seen from the dashboard's server: straight to MICROSCOPE_API_URL, read when a request arrives. */
@@ -34,4 +35,19 @@ export async function prefetch(...queries: ReturnType<TRPCQueryOptions<any>>[]):
 
 export function HydrateClient({ children }: { children: ReactNode }) {
   return <HydrationBoundary state={dehydrate(getQueryClient())}>{children}</HydrationBoundary>;
+}
+
+/**
+ * The probe set a version's page shows when the URL names none (see preferredDataset). Reads the study through the
+ * request's query cache, so the page's client gets it too.
+ */
+export async function defaultDataset(study: string, model: string, version: string): Promise<string | undefined> {
+  await connection();
+  try {
+    const detail = await getQueryClient().fetchQuery(trpc.studies.get.queryOptions({ study }));
+    return preferredDataset(detail, model, version) ?? undefined;
+  } catch {
+    // The page's own queries report what is wrong (no such study).
+    return undefined;
+  }
 }

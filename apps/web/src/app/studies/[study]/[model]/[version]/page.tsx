@@ -1,5 +1,5 @@
 import { decodeSegment, versionRef } from '../../../../../lib/routes';
-import { HydrateClient, prefetch, trpc } from '../../../../../trpc/server';
+import { defaultDataset, HydrateClient, prefetch, trpc } from '../../../../../trpc/server';
 import { VersionView } from '../../../../../views/VersionView';
 
 type Params = Promise<{ study: string; model: string; version: string }>;
@@ -19,6 +19,7 @@ export async function generateMetadata({ params, searchParams }: { params: Param
 export default async function VersionPage({ params, searchParams }: { params: Params; searchParams: Search }) {
   const r = await read(params, searchParams);
   const ref = { study: r.study, model: r.model, version: r.version };
+  r.dataset ??= await defaultDataset(r.study, r.model, r.version);
   await prefetch(
     trpc.versions.get.queryOptions(ref),
     trpc.layers.summary.queryOptions({ ...ref, dataset: r.dataset }),

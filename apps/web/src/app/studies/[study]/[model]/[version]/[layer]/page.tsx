@@ -1,6 +1,6 @@
 import { decodeSegment, versionRef } from '../../../../../../lib/routes';
 import { parseGridOrder } from '../../../../../../lib/unit-order';
-import { HydrateClient, prefetch, trpc } from '../../../../../../trpc/server';
+import { defaultDataset, HydrateClient, prefetch, trpc } from '../../../../../../trpc/server';
 import { LayerView } from '../../../../../../views/LayerView';
 
 type Params = Promise<{ study: string; model: string; version: string; layer: string }>;
@@ -19,7 +19,7 @@ export async function generateMetadata({ params }: { params: Params }) {
 export default async function LayerPage({ params, searchParams }: { params: Params; searchParams: Search }) {
   const path = await read(params);
   const query = await searchParams;
-  const dataset = typeof query.dataset === 'string' ? query.dataset : undefined;
+  const dataset = typeof query.dataset === 'string' ? query.dataset : await defaultDataset(path.study, path.model, path.version);
   const ref = { study: path.study, model: path.model, version: path.version };
   await prefetch(
     trpc.versions.get.queryOptions(ref),

@@ -1,6 +1,6 @@
 import { notFound } from 'next/navigation';
 import { decodeSegment, parseUnit, versionRef } from '../../../../../../../lib/routes';
-import { HydrateClient, prefetch, trpc } from '../../../../../../../trpc/server';
+import { defaultDataset, HydrateClient, prefetch, trpc } from '../../../../../../../trpc/server';
 import { UnitView } from '../../../../../../../views/UnitView';
 
 type Params = Promise<{ study: string; model: string; version: string; layer: string; unit: string }>;
@@ -21,7 +21,7 @@ export async function generateMetadata({ params }: { params: Params }) {
 export default async function UnitPage({ params, searchParams }: { params: Params; searchParams: Search }) {
   const path = await read(params);
   const raw = (await searchParams).dataset;
-  const dataset = typeof raw === 'string' ? raw : undefined;
+  const dataset = typeof raw === 'string' ? raw : await defaultDataset(path.study, path.model, path.version);
   const ref = { study: path.study, model: path.model, version: path.version };
   await prefetch(
     trpc.units.get.queryOptions({ ...ref, layer: path.layer, unit: path.unit, dataset }),
