@@ -9,7 +9,7 @@ export function apiUrl(): string {
 }
 
 /** Procedures the analytics app answers; in distributed mode it may run at its own address. */
-const ANALYTICS_PROCEDURES = /^(units|layers|compare|renders|tuning)\./;
+const ANALYTICS_PROCEDURES = /^(units|unitStats|layers|compare|tuning)\./;
 
 /**
  * A typed client of the API. In the single-process product one address serves everything; in distributed mode
