@@ -18,7 +18,7 @@ import type { Logger } from '@microscope/platform';
 import type { BlobStore, Bus, OutgoingMessage } from '@microscope/storage';
 import type { ModelCache } from '../models/model-cache';
 import type { ProgressReporter } from '../progress';
-import { createPooledForward, type ExtractionPath } from './pooled-forward';
+import { chunked, createPooledForward, imagesPerChunk, type ExtractionPath } from './pooled-forward';
 
 export interface ExtractionDeps {
   catalog: Catalog;
@@ -60,7 +60,8 @@ export async function extractActivations(deps: ExtractionDeps, job: Job, params:
       seconds[key] += (performance.now() - t0) / 1000;
     }
   };
-  const forward = await createPooledForward(model, layers.map((l) => l.name), deps.extractionPath ?? 'auto', log);
+  const layerNames = layers.map((l) => l.name);
+  const forward = chunked(await createPooledForward(model, layerNames, deps.extractionPath ?? 'auto', log), imagesPerChunk(model.ir, layerNames));
   try {
     let next = loadBatch(deps.blobs, images.slice(0, params.batchSize), version);
     for (let b = 0; b < batches; b++) {

@@ -8,7 +8,7 @@ import type { Logger } from '@microscope/platform';
 import { onnx } from 'onnx-proto';
 import { efficientNet, mobilenetV2 } from '../../../../libs/engine/src/import/onnx/test-support/families';
 import type { LoadedModel } from '../models/model-cache';
-import { createPooledForward } from './pooled-forward';
+import { chunked, createPooledForward, imagesPerChunk } from './pooled-forward';
 
 /** The onnxruntime extraction path must publish what the tfjs executor publishes; 'auto' falls back to tfjs. */
 
@@ -98,6 +98,25 @@ describe('createPooledForward', () => {
     expect(input.isDisposed).toBe(true);
     await forward.dispose();
     await forced.dispose();
+    model.executor.dispose();
+  });
+
+  it('splits batches that would hold more activations than the budget, with the same results', async () => {
+    const model = await loaded(mobilenetV2({ opset: 13, size: 32 }).bytes);
+    const layers = listLayers(model.ir).map((l) => l.name);
+    const perImage = listLayers(model.ir).reduce((sum, l) => sum + l.outputShape.reduce((a, b) => a * b, 1) * 4, 0);
+    expect(imagesPerChunk(model.ir, layers, 3 * perImage)).toBe(3);
+    expect(imagesPerChunk(model.ir, layers, 3 * perImage - 1)).toBe(2);
+    expect(imagesPerChunk(model.ir, layers, 1)).toBe(1);
+
+    const whole = await createPooledForward(model, layers, 'tfjs', silentLog());
+    const inChunks = chunked(await createPooledForward(model, layers, 'auto', silentLog()), 2);
+    const before = tf.memory().numTensors;
+    const got = await inChunks.run(images(model, 5, 4));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(got.get(layers[0])!.images).toBe(5);
+    expectSamePooled(got, await whole.run(images(model, 5, 4)));
+    await inChunks.dispose();
     model.executor.dispose();
   });
 });

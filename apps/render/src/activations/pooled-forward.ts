@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { isMicroscopeError, MicroscopeError } from '@microscope/contracts';
-import { OnnxForward, poolChannels, type PooledChannels } from '@microscope/engine';
+import { OnnxForward, poolChannels, shapeSize, type GraphIR, type PooledChannels } from '@microscope/engine';
 import type { Logger } from '@microscope/platform';
 import type { LoadedModel } from '../models/model-cache';
 
@@ -82,5 +82,63 @@ function tfjsPooledForward(model: LoadedModel, layers: readonly string[]): Poole
       return pooled;
     },
     dispose: async () => undefined,
+  };
+}
+
+/** Activation memory a batch may hold at once (the requested layers' outputs); WASM's heap stops at 4 GB. */
+export const ACTIVATION_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/** How many images fit the budget at once, given the float32 outputs of the requested layers (at least one). */
+export function imagesPerChunk(ir: GraphIR, layers: readonly string[], budgetBytes = ACTIVATION_BUDGET_BYTES): number {
+  const wanted = new Set(layers);
+  const perImage = ir.nodes.filter((n) => wanted.has(n.name)).reduce((sum, n) => sum + shapeSize(n.outputShape) * 4, 0);
+  return Math.max(1, Math.floor(budgetBytes / Math.max(perImage, 1)));
+}
+
+/**
+ * Runs batches through `forward` in chunks of at most `chunk` images and joins the results, so that a job's batch
+ * size (which sets publishing granularity) never makes a large model hold more activations than the budget.
+ */
+export function chunked(forward: PooledForward, chunk: number): PooledForward {
+  return {
+    get engine() {
+      return forward.engine;
+    },
+    async run(input) {
+      const n = input.shape[0];
+      if (n <= chunk) return forward.run(input);
+      const parts: Map<string, PooledChannels>[] = [];
+      try {
+        for (let start = 0; start < n; start += chunk) parts.push(await forward.run(tf.slice(input, [start, 0, 0, 0], [Math.min(chunk, n - start), -1, -1, -1])));
+      } finally {
+        input.dispose();
+      }
+      return new Map([...parts[0].keys()].map((layer) => [layer, joinImages(parts.map((p) => p.get(layer)!))]));
+    },
+    dispose: () => forward.dispose(),
+  };
+}
+
+function joinImages(parts: PooledChannels[]): PooledChannels {
+  const join = <T extends Float32Array | Int32Array>(pick: (p: PooledChannels) => T): T => {
+    const first = pick(parts[0]);
+    const out = new (first.constructor as new (n: number) => T)(parts.reduce((s, p) => s + pick(p).length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(pick(p), at);
+      at += pick(p).length;
+    }
+    return out;
+  };
+  const { channels, height, width } = parts[0];
+  return {
+    images: parts.reduce((s, p) => s + p.images, 0),
+    channels,
+    height,
+    width,
+    mean: join((p) => p.mean),
+    max: join((p) => p.max),
+    argmaxY: join((p) => p.argmaxY),
+    argmaxX: join((p) => p.argmaxX),
   };
 }
