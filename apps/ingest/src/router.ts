@@ -188,7 +188,11 @@ export function createIngestRouter(deps: IngestDeps) {
           const { version } = await catalog.resolveVersion(input.study, input.model, input.version);
           const layerPrefix = `renders/${version.contentHash}/${input.layer}/`;
           const prefix = input.unit === undefined ? layerPrefix : `${layerPrefix}${input.unit}/`;
-          const stored = await deps.blobs.list(prefix);
+          // A layer name that cannot be part of an object key (ONNX names like "/conv1/Conv") has no renders under it.
+          const stored = await deps.blobs.list(prefix).catch((e: unknown) => {
+            if (e instanceof MicroscopeError && e.code === 'INVALID_INPUT') return [];
+            throw e;
+          });
           return stored.flatMap((info) => {
             const [unitText, ...rest] = info.key.slice(layerPrefix.length).split('/');
             const file = rest.join('/');
