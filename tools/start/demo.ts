@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
-import { ActivationsJobParams, type JobView } from '@microscope/contracts';
+import { ActivationsJobParams, MicroscopeError, type JobView } from '@microscope/contracts';
 import { registerDataset, registerVersion } from '@microscope/ingest';
 import { readZooManifest } from '../demo-zoo/manifest';
 import { buildFashionProbeSet } from '../demo-zoo/probe';
+import { buildNaturalProbeSet, findSkimageData, NATURAL_PHOTOS } from '../demo-zoo/natural-probes';
+import { DEMO_LAYERS, loadPretrainedDemoModel, pretrainedLabel, PRETRAINED_MODEL, type PretrainedDemoModel } from '../demo-zoo/pretrained';
 import type { Product } from './product';
 
 export const DEMO_STUDY = 'demo';
@@ -50,10 +52,13 @@ export async function ensureDemoStudy(product: Product): Promise<string[]> {
   }
 
   const jobIds: string[] = [];
-  for (const version of await catalog.listStudyVersions(study.id)) {
+  // Fashion-MNIST probes for the zoo's models only: the pretrained model below gets natural images.
+  const zooModels = new Set((await catalog.listModels(study.id)).filter((m) => zoo.versions.some((v) => v.model === m.name)).map((m) => m.id));
+  for (const version of (await catalog.listStudyVersions(study.id)).filter((v) => zooModels.has(v.modelId))) {
     const params = ActivationsJobParams.parse({ kind: 'activations', versionId: version.id, datasetId: dataset.id });
     jobIds.push((await ingest.jobs.request(study.id, params)).job.id);
   }
+  jobIds.push(...(await ensureNaturalImageDemo(product, study.id)));
   return jobIds;
 }
 
@@ -88,4 +93,58 @@ export async function watchJobs(product: Product, jobIds: string[]): Promise<Job
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
+}
+
+// ---- Natural-image demo (issue 4): a pretrained COCO network on crops of CC0 photos --------------------------
+
+const NATURAL_PROBE_IMAGES = 400;
+const NATURAL_PROBE_SIZE = 160;
+const NATURAL_DATASET = `natural-crops-${NATURAL_PROBE_IMAGES}`;
+
+/**
+ * Registers the pretrained CenterNet (tools/demo-zoo/pretrained.ts) and a natural-image probe set of random crops
+ * of python3-skimage's CC0 photos (natural-probes.ts), and requests the model's activations on that set only, for
+ * a readable subset of its layers. Skipped, with a log line, where the photos or the model package are missing.
+ */
+async function ensureNaturalImageDemo(product: Product, studyId: string): Promise<string[]> {
+  const { catalog, storage, ingest, log } = product;
+  const deps = { catalog, blobs: storage.blobs };
+  const photos = findSkimageData();
+  if (!photos) {
+    log.warn('demo: python3-skimage is not installed, so there are no CC0 photos to probe with; skipping the pretrained natural-image model (apt-get install python3-skimage)');
+    return [];
+  }
+  const existing = await catalog.findModel(studyId, PRETRAINED_MODEL);
+  let version = existing ? await catalog.findVersion(existing.id, pretrainedLabel()) : undefined;
+  if (!version) {
+    let pretrained: PretrainedDemoModel;
+    try {
+      pretrained = await loadPretrainedDemoModel();
+    } catch (e) {
+      if (!(e instanceof MicroscopeError && e.code === 'UNAVAILABLE')) throw e;
+      log.warn({ err: e }, 'demo: skipping the pretrained natural-image model');
+      return [];
+    }
+    const { model, label, architecture, training, preprocessing, files } = pretrained;
+    const study = await catalog.getStudyById(studyId);
+    version = (await registerVersion(deps, { study: study.name, model, label, architecture, training, preprocessing }, files)).version;
+    log.info({ model, label }, 'demo pretrained version registered');
+  }
+  let dataset = await catalog.findDataset(studyId, NATURAL_DATASET);
+  if (!dataset) {
+    const images = await buildNaturalProbeSet(NATURAL_PROBE_IMAGES, { size: NATURAL_PROBE_SIZE, dataDir: photos });
+    dataset = await registerDataset(
+      deps,
+      {
+        studyId,
+        name: NATURAL_DATASET,
+        description: `${NATURAL_PROBE_IMAGES} random ${NATURAL_PROBE_SIZE} px crops of ${NATURAL_PHOTOS.length} CC0 / public-domain photos from scikit-image (python3-skimage); labels name the photo.`,
+      },
+      images.map((image, i) => ({ name: `${String(i).padStart(5, '0')}.png`, bytes: image.png, label: image.label })),
+    );
+    log.info({ images: dataset.imageCount }, 'demo natural-image probe dataset registered');
+  }
+  // Batches of 8: at 256 px the stem alone holds 2 MB of activations per image.
+  const params = ActivationsJobParams.parse({ kind: 'activations', versionId: version.id, datasetId: dataset.id, layers: DEMO_LAYERS, batchSize: 8 });
+  return [(await ingest.jobs.request(studyId, params)).job.id];
 }
