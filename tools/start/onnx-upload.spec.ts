@@ -44,9 +44,9 @@ afterAll(async () => {
 });
 
 /** A PyTorch-style small CNN: conv-relu, max-pool, conv-BN-relu, global average pool, flatten, linear. */
-function smallCnn(options: { extraOp?: string } = {}): Uint8Array {
+function smallCnn(options: { extraOp?: string; openSize?: boolean } = {}): Uint8Array {
   const b = new OnnxGraphBuilder(13, 5);
-  let x = b.input('image', ['N', 3, SIZE, SIZE]);
+  let x = b.input('image', options.openSize ? ['N', 3, 'H', 'W'] : ['N', 3, SIZE, SIZE]);
   x = b.relu(b.conv(x, 3, 6, 3, { pads: 1 }));
   x = b.maxPool(x, 2, 2);
   x = b.relu(b.batchNorm(b.conv(x, 6, 8, 3, { pads: 1 }), 8));
@@ -169,6 +169,37 @@ describe('an ONNX model brought by a user', () => {
     }
     for (const t of outputs.values()) t.dispose();
     executor.dispose();
+  });
+});
+
+describe('input sizes', () => {
+  async function upload(bytes: Uint8Array, name: string): Promise<string> {
+    const file = path.join(dir, name);
+    await writeFile(file, bytes);
+    return uploadFiles([{ name, path: file }], product.url);
+  }
+
+  it('registers a model that leaves height and width open at the requested size, and refuses it without one', async () => {
+    const open = smallCnn({ openSize: true });
+    await expect(api.versions.register.mutate({ study: 'byom', model: 'open', label: 'v1', uploadId: await upload(open, 'open.onnx') })).rejects.toThrow(
+      /no fixed height/,
+    );
+    const { version } = await api.versions.register.mutate({ study: 'byom', model: 'open', label: 'v1', uploadId: await upload(open, 'open.onnx'), input: { height: 20, width: 24 } });
+    expect(version.input).toEqual({ height: 20, width: 24, channels: 3 });
+    const { layers } = await api.versions.get.query({ study: 'byom', model: 'open', version: 'v1' });
+    expect(layers[0].outputShape).toEqual([20, 24, 6]);
+    // Render imports it at the same size: extraction on the colour probes (registered above) succeeds.
+    const requested = await api.jobs.requestActivations.mutate({ study: 'byom', model: 'open', dataset: 'colour', batchSize: 8 });
+    const [job] = await waitForJobs(requested.map((r) => r.job.id));
+    expect(job).toMatchObject({ status: 'succeeded' });
+    const unit = await api.units.get.query({ study: 'byom', model: 'open', version: 'v1', layer: layers[0].name, unit: 0 });
+    expect(unit.topK[0]).toMatchObject({ gridHeight: 20, gridWidth: 24 });
+  });
+
+  it('refuses a requested size that contradicts the fixed one', async () => {
+    await expect(api.versions.register.mutate({ study: 'byom', model: 'fixed', label: 'v1', uploadId: await upload(smallCnn(), 'fixed.onnx'), input: { height: 32, width: 32 } })).rejects.toThrow(
+      /fixed at 16x16; the requested 32x32 differs/,
+    );
   });
 });
 
