@@ -14,7 +14,7 @@ export function HistogramChart({ histogram, label, height = 190 }: { histogram: 
       <ResponsiveContainer width="100%" height={height}>
         <BarChart data={rows} margin={{ top: 6, right: 8, bottom: 0, left: 0 }} barCategoryGap={1}>
           <CartesianGrid vertical={false} stroke="var(--border)" />
-          <XAxis dataKey="mid" tickFormatter={(v: number) => formatNumber(v, 2)} stroke="var(--muted)" fontSize={11} minTickGap={18} tickLine={false} />
+          <XAxis dataKey="mid" tickFormatter={(v: number) => formatNumber(v, 3)} stroke="var(--muted)" fontSize={11} minTickGap={18} tickLine={false} />
           <YAxis stroke="var(--muted)" fontSize={11} width={44} allowDecimals={false} tickLine={false} />
           <Tooltip
             cursor={{ fill: 'var(--surface-3)' }}
