@@ -18,7 +18,7 @@ export interface PooledForward {
 
 /**
  * The extraction forward path for a version and a set of layers. ONNX versions run in onnxruntime by default,
- * pooling inside it (1.1–2.2× the tfjs executor's throughput for pooled extraction, tools/bench/onnx.ts). Under
+ * pooling inside it (1.1–5× the tfjs executor's pooled-extraction throughput on 2 cores, tools/bench/onnx.ts). Under
  * 'auto' the tfjs executor takes over when onnxruntime cannot load or open the model; it is the path every
  * other format takes, and the one the two are checked against.
  */
