@@ -42,8 +42,9 @@ async function main(): Promise<void> {
   if (process.env.MICROSCOPE_DEMO !== 'false') {
     const jobIds = await ensureDemoStudy(product);
     await watchJobs(product, jobIds);
-    await computeDemoComparisons(product);
+    // Usable from here: every unit has statistics and dataset examples. Comparisons follow, with their own progress.
     console.log(`Demo study ready. Try: npx microscope layers demo small-cnn-seed1@s1-e6`);
+    await computeDemoComparisons(product);
   }
   await webReady;
 }
