@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Topics } from '@microscope/contracts';
 import { waitFor } from './contract-helpers';
-import { createStorage, storageConfigFromEnv } from './storage-from-env';
+import { S3BlobStore } from './blob/s3-blob-store';
+import { KafkaBus } from './bus/kafka-bus';
+import { createStorage, storageBackends, storageConfigFromEnv } from './storage-from-env';
+import { ClickHouseWarehouse } from './warehouse/clickhouse-warehouse';
 
 describe('storageConfigFromEnv', () => {
   it('defaults to the embedded backends under ./data', () => {
@@ -32,14 +35,24 @@ describe('createStorage', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('says clearly that a distributed backend is not available yet', async () => {
-    for (const env of [{ MICROSCOPE_BLOB: 's3' }, { MICROSCOPE_WAREHOUSE: 'clickhouse' }, { MICROSCOPE_BUS: 'kafka' }]) {
-      const [name, value] = Object.entries(env)[0];
-      await expect(createStorage(storageConfigFromEnv({ MICROSCOPE_DATA_DIR: dir, ...env }))).rejects.toMatchObject({
-        code: 'UNSUPPORTED',
-        message: expect.stringContaining(`${name}=${value} is not available yet`),
-      });
-    }
+  it('names the setting a distributed backend is missing', async () => {
+    await expect(createStorage(storageConfigFromEnv({ MICROSCOPE_DATA_DIR: dir, MICROSCOPE_BLOB: 's3' }))).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'MICROSCOPE_S3_ENDPOINT must be set for this backend',
+    });
+  });
+
+  it('builds each distributed backend from its settings (the servers themselves are tested by the contract suites)', () => {
+    const config = storageConfigFromEnv({
+      MICROSCOPE_S3_ENDPOINT: 'http://127.0.0.1:9',
+      MICROSCOPE_S3_ACCESS_KEY: 'a',
+      MICROSCOPE_S3_SECRET_KEY: 'b',
+      MICROSCOPE_KAFKA_BROKERS: '127.0.0.1:9',
+      MICROSCOPE_CLICKHOUSE_URL: 'http://127.0.0.1:9',
+    });
+    expect(storageBackends.blob.s3(config)).toBeInstanceOf(S3BlobStore);
+    expect(storageBackends.warehouse.clickhouse(config)).toBeInstanceOf(ClickHouseWarehouse);
+    expect(storageBackends.bus.kafka(config)).toBeInstanceOf(KafkaBus);
   });
 
   it('builds the embedded storage in one directory and finds everything again after a restart', async () => {
