@@ -35,6 +35,11 @@ beforeAll(async () => {
   readyVersion.catch(() => undefined);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
+  // Two shared cores: the product extracts the demo's activations in this same process while pages render, and a
+  // fresh Next server's first request of each route is slow. Generous limits; the bench measures speed.
+  page.setDefaultTimeout(60_000);
+  page.setDefaultNavigationTimeout(120_000);
+  await fetch(stack.web.url);
   // Any script error or failed request on any page fails the run at the end.
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   // Console errors include React's hydration mismatches; refused requests (4xx) are the upload test's point.
