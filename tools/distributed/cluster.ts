@@ -4,6 +4,7 @@
  * consumer groups are fixed names, so runs are kept apart by running one at a time and by unique ids in the data).
  */
 import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as MinioClient } from 'minio';
@@ -95,6 +96,8 @@ export class Cluster {
     await this.kafka.close();
     await this.warehouse.close();
     if (process.env.MICROSCOPE_TEST_KEEP_DATA === '1') return;
+    // The logs stay (failures name them); the probe images and the apps' data directory go.
+    await Promise.all(['probe', 'data'].map((d) => rm(path.join(this.logDir, d), { recursive: true, force: true })));
     await this.warehouse.drop();
     await this.removeBucket().catch((e: unknown) => console.warn(`could not remove bucket ${this.names.bucket}: ${String(e)}`));
   }
