@@ -4,6 +4,7 @@ import path from 'node:path';
 import { apiUrl, describeError, uploadFiles } from './api-client';
 import { api, definedOnly, nonNegativeInt, numberList, print, progressBar, versionRef, waitForJobs } from './cli-helpers';
 import { registerCompareCommands } from './commands/compare';
+import { registerRenderCommands } from './commands/render';
 
 /** `microscope …`: every command talks to a running Microscope over its API (npm start, or MICROSCOPE_API_URL). */
 const program = new Command()
@@ -187,6 +188,7 @@ async function modelFiles(target: string): Promise<{ name: string; path: string 
 /** Polls jobs until each has succeeded or failed, with one progress bar per job. */
 
 registerCompareCommands(program);
+registerRenderCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   console.error(`microscope: ${describeError(e)}`);

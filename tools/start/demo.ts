@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { MultiBar, Presets } from 'cli-progress';
-import { ActivationsJobParams, MicroscopeError, type JobView } from '@microscope/contracts';
+import { MultiBar, Presets, SingleBar } from 'cli-progress';
+import { ActivationsJobParams, MicroscopeError, VisualizeJobParams, type JobView } from '@microscope/contracts';
 import { registerDataset, registerVersion } from '@microscope/ingest';
 import { readZooManifest } from '../demo-zoo/manifest';
 import { buildFashionProbeSet } from '../demo-zoo/probe';
@@ -59,6 +59,7 @@ export async function ensureDemoStudy(product: Product): Promise<string[]> {
     jobIds.push((await ingest.jobs.request(study.id, params)).job.id);
   }
   jobIds.push(...(await ensureNaturalImageDemo(product, study.id)));
+  renderDemoInBackground(product, study.id);
   return jobIds;
 }
 
@@ -147,4 +148,76 @@ async function ensureNaturalImageDemo(product: Product, studyId: string): Promis
   // Batches of 8: at 256 px the stem alone holds 2 MB of activations per image.
   const params = ActivationsJobParams.parse({ kind: 'activations', versionId: version.id, datasetId: dataset.id, layers: DEMO_LAYERS, batchSize: 8 });
   return [(await ingest.jobs.request(studyId, params)).job.id];
+}
+
+// ---- Feature visualizations (issue 3): every unit of the zoo's models, in the background ----------------------
+
+/**
+ * The demo's pictures: the channel objective, 256 Adam steps at learning rate 0.1 on 64 px images resized to the
+ * zoo's 28 px input (Lucid's 512 steps at 0.05 give the same quality here in twice the time). Measured with
+ * tools/bench/optvis-vs-dataset.ts: see the README of issue 3's report for units per minute and how often the
+ * picture beats the unit's strongest probe image.
+ */
+export const DEMO_RENDER = { objective: 'channel', steps: 256, size: 64, learningRate: 0.1 } as const;
+const RENDER_KINDS: ReadonlySet<string> = new Set(['visualize', 'dream', 'caricature', 'tuning']);
+/** Polls (2 s apart) with no other work of the study queued or running before the renders are requested. */
+const IDLE_POLLS = 3;
+
+/**
+ * Once the study's other work (activations, then comparisons) has gone idle, requests a channel visualization of
+ * every unit of every layer of the zoo's versions and shows their progress. Detached: `npm start` says "ready"
+ * first. Idempotent across restarts: finished jobs are returned as they are, stored pictures are never redone,
+ * and a job cut off by a stop resumes from its next missing picture. MICROSCOPE_DEMO_RENDERS=false turns it off.
+ */
+export function renderDemoInBackground(product: Product, studyId: string): void {
+  if (process.env.MICROSCOPE_DEMO_RENDERS === 'false') return;
+  renderDemo(product, studyId).catch((e: unknown) => product.log.warn({ err: e }, 'demo renders stopped'));
+}
+
+async function renderDemo(product: Product, studyId: string): Promise<void> {
+  const { catalog, ingest } = product;
+  await waitUntilIdle(product, studyId);
+  const zoo = readZooManifest(ZOO_DIR);
+  const zooModels = new Set((await catalog.listModels(studyId)).filter((m) => zoo.versions.some((v) => v.model === m.name)).map((m) => m.id));
+  const requested: { jobId: string; units: number }[] = [];
+  for (const version of (await catalog.listStudyVersions(studyId)).filter((v) => zooModels.has(v.modelId))) {
+    for (const layer of await catalog.listLayers(version.id)) {
+      const params = VisualizeJobParams.parse({ kind: 'visualize', versionId: version.id, layer: layer.name, ...DEMO_RENDER });
+      requested.push({ jobId: (await ingest.jobs.request(studyId, params)).job.id, units: layer.unitCount });
+    }
+  }
+  const total = requested.reduce((n, r) => n + r.units, 0);
+  console.log(`Demo renders: ${total} units in ${requested.length} layers, ${DEMO_RENDER.steps} steps at ${DEMO_RENDER.size} px, in the background`);
+  const started = Date.now();
+  const bar = process.stdout.isTTY ? new SingleBar({ format: 'renders [{bar}] {value}/{total} units {message}', hideCursor: true }, Presets.shades_classic) : null;
+  bar?.start(total, 0, { message: '' });
+  let lastTenth = -1;
+  for (;;) {
+    const jobs = await Promise.all(requested.map((r) => catalog.getJob(r.jobId)));
+    const done = Math.round(jobs.reduce((n, job, i) => n + (job.status === 'succeeded' ? 1 : job.status === 'running' ? job.progress : 0) * requested[i].units, 0));
+    const running = jobs.find((j) => j.status === 'running');
+    bar?.update(done, { message: running?.message.slice(0, 50) ?? '' });
+    const tenth = Math.floor((10 * done) / Math.max(1, total));
+    if (!bar && tenth !== lastTenth) {
+      lastTenth = tenth;
+      console.log(`renders: ${done}/${total} units`);
+    }
+    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) {
+      bar?.stop();
+      for (const job of jobs.filter((j) => j.status === 'failed')) console.log(`render ${job.id} failed: ${job.message}`);
+      const minutes = ((Date.now() - started) / 60000).toFixed(1);
+      console.log(`Demo renders finished (${minutes} min). Try: npx microscope render demo small-cnn-seed1@s1-e6 conv2 --units 0-3 --steps 256 --size 64 --lr 0.1`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+/** Waits until no job of the study other than renders has been queued or running for IDLE_POLLS polls in a row. */
+async function waitUntilIdle(product: Product, studyId: string): Promise<void> {
+  for (let quiet = 0; quiet < IDLE_POLLS; ) {
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const busy = (await product.catalog.listJobs({ studyId })).some((j) => !RENDER_KINDS.has(j.kind) && (j.status === 'queued' || j.status === 'running'));
+    quiet = busy ? 0 : quiet + 1;
+  }
 }

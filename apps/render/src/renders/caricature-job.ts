@@ -4,6 +4,7 @@ import { imageToInput } from '@microscope/imaging';
 import type { ProgressReporter } from '../progress';
 import { loadLayer, PieceProgress, storePicture, type RenderJobDeps } from './render-context';
 import { renderKey, renderParamsHash } from './render-keys';
+import { LUCID_SIZE } from './visualize-units';
 
 /**
  * A caricature of one probe image at a layer (Lucid): start from the image and optimise towards what the layer
@@ -38,6 +39,7 @@ export async function caricatureJob(deps: RenderJobDeps, job: Job, params: Caric
     learningRate: params.learningRate,
     seed: params.seed,
     inputSize: [version.input.height, version.input.width],
+    transforms: optvis.standardTransforms(params.size / LUCID_SIZE),
     signal: deps.signal,
     onProgress: ({ step, steps }) => pieces.within(step, 0, `step ${step}/${steps}`),
   });

@@ -3,6 +3,7 @@ import { optvis } from '@microscope/engine';
 import type { ProgressReporter } from '../progress';
 import { loadLayer, PieceProgress, storePicture, type RenderJobDeps } from './render-context';
 import { renderKey, renderParamsHash } from './render-keys';
+import { LUCID_SIZE } from './visualize-units';
 
 /** DeepDream of a whole layer from noise: one picture per layer, stored under its derived key (skipped if there). */
 export async function dreamJob(deps: RenderJobDeps, job: Job, params: DreamJobParams, progress: ProgressReporter): Promise<void> {
@@ -23,6 +24,7 @@ export async function dreamJob(deps: RenderJobDeps, job: Job, params: DreamJobPa
     learningRate: params.learningRate,
     seed: params.seed,
     inputSize: [version.input.height, version.input.width],
+    transforms: optvis.standardTransforms(params.size / LUCID_SIZE),
     signal: deps.signal,
     onProgress: ({ step, steps }) => pieces.within(step, 0, `step ${step}/${steps}`),
   });

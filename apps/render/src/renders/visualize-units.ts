@@ -3,11 +3,14 @@ import { optvis } from '@microscope/engine';
 
 /** Images per unit for the diversity objective, tiled 2 × 2 into one picture. */
 export const DIVERSITY_IMAGES = 4;
+/** The image size Lucid's transforms were tuned for; other sizes get them scaled in proportion. */
+export const LUCID_SIZE = 128;
 /** Lucid's weight of the diversity penalty against the channel objective averaged over the unit's images. */
 const DIVERSITY_WEIGHT = 1e2;
 
 export interface VisualizeUnitsOptions {
   forward: optvis.ForwardFn;
+  /** The node the unit objectives read: the layer, or its pre-activation (see objectiveNode). */
   layer: string;
   units: readonly number[];
   objective: VisualizationObjective;
@@ -20,6 +23,8 @@ export interface VisualizeUnitsOptions {
   channels: number;
   /** The network's input size; the rendered images are resized to it inside the optimisation. */
   inputSize: [number, number];
+  /** Pixel amounts of Lucid's transforms relative to its 128 px (default size / 128: the same share of the image). */
+  transformScale?: number;
   signal?: AbortSignal;
   /** Called after every step of every batch (for progress). */
   onStep?: (progress: { batch: number; batches: number; units: number; step: number; steps: number }) => void;
@@ -57,6 +62,7 @@ export async function* visualizeUnits(options: VisualizeUnitsOptions): AsyncGene
       steps: options.steps,
       learningRate: options.learningRate,
       inputSize: options.inputSize,
+      transforms: optvis.standardTransforms(options.transformScale ?? options.size / LUCID_SIZE),
       signal: options.signal,
       onProgress: ({ step, steps }) => options.onStep?.({ batch: b, batches, units: units.length, step, steps }),
     });

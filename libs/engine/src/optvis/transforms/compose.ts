@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { MicroscopeError } from '@microscope/contracts';
 import type { Rng } from '../rng';
 import { DEFAULT_FILL, type AffineStep, type Transform } from './transform';
 import { composeMaps, warpAffine } from './warp';
@@ -42,7 +43,13 @@ export const STANDARD_SCALES: readonly number[] = Array.from({ length: 11 }, (_,
 /** Lucid's angles: −10° … 10°, with 0° five more times. */
 export const STANDARD_ANGLES: readonly number[] = [...Array.from({ length: 21 }, (_, i) => i - 10), 0, 0, 0, 0, 0];
 
-/** Lucid's standard transforms: pad 12 (0.5), jitter 8, random scale, random rotation, jitter 4. */
-export function standardTransforms(): Transform[] {
-  return [pad(12, 0.5), jitter(8), randomScale(STANDARD_SCALES), randomRotate(STANDARD_ANGLES, 0.5), jitter(4)];
+/**
+ * Lucid's standard transforms: pad 12 (0.5), jitter 8, random scale, random rotation, jitter 4. `pixelScale`
+ * multiplies the pixel amounts (pad and jitters, at least 1 pixel each), so an image of another size than Lucid's
+ * 128 px can get the same transforms relative to its size: `standardTransforms(size / 128)`.
+ */
+export function standardTransforms(pixelScale = 1): Transform[] {
+  if (!(pixelScale > 0)) throw new MicroscopeError('INVALID_INPUT', `pixelScale must be positive, got ${pixelScale}`);
+  const px = (n: number): number => Math.max(1, Math.round(n * pixelScale));
+  return [pad(px(12), 0.5), jitter(px(8)), randomScale(STANDARD_SCALES), randomRotate(STANDARD_ANGLES, 0.5), jitter(px(4))];
 }
