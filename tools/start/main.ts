@@ -20,8 +20,7 @@ async function main(): Promise<void> {
     ? Promise.resolve()
     : startWeb({ apiUrl: product.url, port: Number(process.env.MICROSCOPE_WEB_PORT ?? 3000), host: env.MICROSCOPE_HOST }).then(
         (server) => {
-          web = server;
-          console.log(`Microscope dashboard at ${server.url}`);
+          web = server; // startWeb prints its address itself
         },
         (e: unknown) => console.error(`the dashboard did not start: ${(e as Error).message} (the API keeps running)`),
       );
