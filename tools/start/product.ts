@@ -31,7 +31,7 @@ export async function startProduct(env: ProductEnv = parseEnv(ProductEnv)) {
     backend: () => backend,
     maxUploadBytes: env.MICROSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
   });
-  const render = createRenderWorker({ catalog, blobs: storage.blobs, bus: storage.bus, log: log.child({ app: 'render' }) });
+  const render = createRenderWorker({ catalog, blobs: storage.blobs, bus: storage.bus, warehouse: storage.warehouse, log: log.child({ app: 'render' }) });
   const analytics = createAnalytics({ warehouse: storage.warehouse, catalog, bus: storage.bus, log: log.child({ app: 'analytics' }) });
   await Promise.all([ingest.start(), render.start(), analytics.start()]);
 
