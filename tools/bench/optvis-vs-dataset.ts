@@ -16,7 +16,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Executor, importModel, listLayers, selectBackend, type GraphIR } from '@microscope/engine';
 import { encodePng, imageToInput } from '@microscope/imaging';
-import { networkForward, objectiveNode, visualizeUnits, type RenderedUnit } from '@microscope/render';
+import { networkForward, visualizeUnits, type RenderedUnit } from '@microscope/render';
 import { FASHION_PIXELS, loadFashionSplit } from '../demo-zoo/fashion-mnist';
 import { readZooManifest, type ZooVersion } from '../demo-zoo/manifest';
 
@@ -99,7 +99,7 @@ async function measureVersion(entry: ZooVersion, probes: Float32Array, options: 
     const rendered: RenderedUnit[] = [];
     for await (const batch of visualizeUnits({
       forward,
-      layer: objectiveNode(ir, layer.name, 'channel'),
+      layer: layer.name,
       units,
       objective: 'channel',
       imagesPerBatch: UNITS_PER_BATCH,

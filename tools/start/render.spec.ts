@@ -131,6 +131,26 @@ describe('rendering jobs on a tiny generated model', () => {
     await expect(api.jobs.requestRender.mutate({ ...ref, layer: 'conv1', units: [4] })).rejects.toThrow(/units 0–3/);
   });
 
+  it('resumes a render stopped half-way after a restart, rendering only the pictures it had not stored', async () => {
+    const { version } = await api.versions.get.query(ref);
+    const request = { ...ref, layer: 'conv2', objective: 'channel' as const, unitsPerBatch: 1, steps: 40, size: 16, seed: 11 };
+    const { job } = await api.jobs.requestRender.mutate(request);
+    const params = VisualizeJobParams.parse({ kind: 'visualize', versionId: version.id, layer: 'conv2', objective: 'channel', steps: 40, size: 16, seed: 11 });
+    const keys = [...visualizationKeys(version, params, [0, 1, 2, 3, 4]).values()];
+    const stored = async () => (await Promise.all(keys.map((k) => product.storage.blobs.exists(k)))).filter(Boolean).length;
+    while ((await stored()) === 0) await new Promise((r) => setTimeout(r, 20));
+    await product.stop();
+    const before = await stored();
+    expect(before).toBeLessThan(keys.length);
+
+    product = await startProduct(ProductEnv.parse({ MICROSCOPE_DATA_DIR: path.join(dir, 'data'), MICROSCOPE_PORT: '0' }));
+    api = createApiClient(product.url);
+    const resumed = await waitForJob(job.id);
+    expect(resumed.status).toBe('succeeded');
+    expect(resumed.message).toMatch(new RegExp(`rendered ${keys.length - before} units, ${before} already done`));
+    expect(await stored()).toBe(keys.length);
+  });
+
   it("serves tuning curves equal to the model's own centre responses to each stimulus", async () => {
     const job = await waitForJob((await api.jobs.requestTuning.mutate({ ...ref, layer: 'conv2', families: ['edge', 'grating'] })).job.id);
     expect(job).toMatchObject({ status: 'succeeded', progress: 1 });

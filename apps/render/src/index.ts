@@ -7,4 +7,3 @@ export { visualizeUnits, DIVERSITY_IMAGES, type RenderedUnit, type VisualizeUnit
 export { renderKey, renderParamsHash, layerPrefix, type RenderSettings } from './renders/render-keys';
 export { networkForward } from './renders/model-input';
 export { tuningRows, type TuningRow } from './renders/tuning-rows';
-export { objectiveNode } from './renders/objective-layer';

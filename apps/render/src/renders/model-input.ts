@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelVersion } from '@microscope/contracts';
-import type { Executor, optvis } from '@microscope/engine';
+import { withRedirectedReluGradients, type Executor, type optvis } from '@microscope/engine';
 
 /**
  * The network as the optimisation and the stimuli see it: images [N, H, W, C] with values in [0, 1], resized to the
  * version's input when they differ, then the version's preprocessing (x = (255·p·scale − mean[c]) / std[c]),
- * then the executor. Differentiable in the images.
+ * then the executor. Differentiable in the images, with Lucid's redirected ReLU gradients (a unit that is off on
+ * the grey start image would otherwise get no gradient and its picture would stay grey).
  */
 export function networkForward(executor: Executor, version: Pick<ModelVersion, 'input' | 'preprocessing'>): optvis.ForwardFn {
   const { height, width, channels } = version.input;
@@ -22,7 +23,7 @@ export function networkForward(executor: Executor, version: Pick<ModelVersion, '
       return tf.sub(tf.mul(sized, gain), offset) as tf.Tensor4D;
     });
     try {
-      return executor.run(x, layers);
+      return withRedirectedReluGradients(() => executor.run(x, layers));
     } finally {
       x.dispose();
     }

@@ -1,7 +1,6 @@
 import { MicroscopeError, type Job, type VisualizeJobParams } from '@microscope/contracts';
 import type { ProgressReporter } from '../progress';
 import { loadLayer, PieceProgress, storePicture, type RenderJobDeps } from './render-context';
-import { objectiveNode } from './objective-layer';
 import { layerPrefix, renderKey, renderParamsHash } from './render-keys';
 import { DIVERSITY_IMAGES, visualizeUnits } from './visualize-units';
 
@@ -22,7 +21,7 @@ export function visualizationKeys(
  * stored before the next starts.
  */
 export async function visualizeJob(deps: RenderJobDeps, job: Job, params: VisualizeJobParams, progress: ProgressReporter): Promise<void> {
-  const { version, ir, layer, forward } = await loadLayer(deps, params.versionId, params.layer);
+  const { version, layer, forward } = await loadLayer(deps, params.versionId, params.layer);
   const units = params.units.length ? [...new Set(params.units)].sort((a, b) => a - b) : Array.from({ length: layer.unitCount }, (_, u) => u);
   const outside = units.filter((u) => u >= layer.unitCount);
   if (outside.length) throw new MicroscopeError('INVALID_INPUT', `layer "${layer.name}" has units 0–${layer.unitCount - 1}; asked for ${outside.slice(0, 5).join(', ')}`);
@@ -43,7 +42,7 @@ export async function visualizeJob(deps: RenderJobDeps, job: Job, params: Visual
   await pieces.finished(0, `rendering ${todo.length} units${skipped ? ` (${skipped} already done)` : ''}`);
   const rendering = visualizeUnits({
     forward,
-    layer: objectiveNode(ir, layer.name, params.objective === 'neuron' ? 'neuron' : 'channel'),
+    layer: layer.name,
     units: todo,
     objective: params.objective,
     imagesPerBatch: params.unitsPerBatch,

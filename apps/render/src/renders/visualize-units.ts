@@ -10,7 +10,6 @@ const DIVERSITY_WEIGHT = 1e2;
 
 export interface VisualizeUnitsOptions {
   forward: optvis.ForwardFn;
-  /** The node the unit objectives read: the layer, or its pre-activation (see objectiveNode). */
   layer: string;
   units: readonly number[];
   objective: VisualizationObjective;

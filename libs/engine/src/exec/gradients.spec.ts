@@ -4,7 +4,7 @@ import type { AttrValue, GraphIR, OpType } from '../ir/graph';
 import { samePads } from '../ir/padding';
 import { validateGraph } from '../ir/validate';
 import { Executor } from './executor';
-import { conv2d, setFastGradients } from './kernels';
+import { conv2d, relu, setFastGradients, withRedirectedReluGradients } from './kernels';
 import { expectClose, useBackend } from './test-support/backend';
 
 /**
@@ -322,5 +322,47 @@ describe('a MobileNet-style network differentiates on WASM as on cpu', () => {
     await useBackend('wasm');
     setFastGradients(true);
     expectClose(asTensor(inputGradient(ir, x, w)), asTensor(stock), 1e-4, 'network gradient');
+  });
+});
+
+describe('redirected ReLU gradients (Lucid)', () => {
+  beforeAll(() => useBackend('wasm'));
+
+  // Item 0 is off everywhere; item 1 is on at one position.
+  const x = [
+    [-1, -2, -0.5, -3],
+    [-1, 2, -0.5, -3],
+  ];
+  // ∂loss/∂y of a minimised loss: negative pushes the input up, positive pushes it down.
+  const dy = [
+    [-1, 1, -2, 0.5],
+    [-1, 1, -2, 0.5],
+  ];
+  const gradient = (cap?: number, redirected = true) =>
+    tf.tidy(() => {
+      const w = tf.tensor2d(dy);
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(relu(t, cap), w));
+      const g = redirected ? withRedirectedReluGradients(() => tf.grad(f)) : tf.grad(f);
+      return plusZero(g(tf.tensor2d(x)).arraySync() as number[][]);
+    });
+  /** −0 as 0, for toEqual. */
+  const plusZero = (rows: number[][]) => rows.map((r) => r.map((v) => v + 0));
+
+  it('passes the upward gradient of an item that is off everywhere, and keeps the exact one where any gets through', () => {
+    const got = withRedirectedReluGradients(() => gradient());
+    expect(got[0]).toEqual([-1, 0, -2, 0]); // upward pushes pass, downward ones on negative inputs are blocked
+    expect(got[1]).toEqual([0, 1, 0, 0]); // exact: only the open position
+  });
+
+  it('is the exact gradient outside withRedirectedReluGradients, and blocks pushes past the cap of ReLU6', () => {
+    expect(gradient(undefined, false)).toEqual([
+      [0, 0, 0, 0],
+      [0, 1, 0, 0],
+    ]);
+    const capped = tf.tidy(() => {
+      const w = tf.tensor2d([[-1, -1, 1, -1]]);
+      return plusZero(withRedirectedReluGradients(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(relu(t, 6), w)))(tf.tensor2d([[-1, 7, 8, -2]])).arraySync() as number[][]));
+    });
+    expect(capped).toEqual([[-1, 0, 1, -1]]); // above the cap, pushes further up are blocked; pushes down pass
   });
 });

@@ -266,6 +266,51 @@ export function resizeBilinear(x: tf.Tensor4D, size: [number, number], options: 
   });
 }
 
+let reluGradient: 'exact' | 'redirected' = 'exact';
+
+/**
+ * Runs `forward` with Lucid's redirected ReLU gradients (lucid.misc.redirected_relu_grad) on every ReLU it
+ * records: for a batch item whose exact ReLU gradient is zero everywhere (the unit is off on the whole image, as on
+ * a grey start), the gradient passes through anyway, except where it would push an already negative input lower.
+ * Items whose gradient gets through keep the exact one, so it only lifts units out of the dead zone. Only the
+ * forward pass needs to be inside: the choice is made when the op is recorded.
+ */
+export function withRedirectedReluGradients<T>(forward: () => T): T {
+  const previous = reluGradient;
+  reluGradient = 'redirected';
+  try {
+    return forward();
+  } finally {
+    reluGradient = previous;
+  }
+}
+
+/** ReLU, or ReLU6 with `cap` 6; with redirected gradients when asked (see withRedirectedReluGradients). */
+export function relu(x: tf.Tensor, cap?: number): tf.Tensor {
+  const forward = (t: tf.Tensor) => (cap === undefined ? tf.relu(t) : tf.clipByValue(t, 0, cap));
+  if (reluGradient === 'exact' || !isRecordingGradients() || x.rank < 2) return cap === 6 ? tf.relu6(x) : forward(x);
+  const op = tf.customGrad((input: tf.Tensor | tf.GradSaveFunc, save: tf.Tensor | tf.GradSaveFunc) => {
+    (save as tf.GradSaveFunc)([input as tf.Tensor]);
+    return {
+      value: forward(input as tf.Tensor),
+      gradFunc: (dy: tf.Tensor, [saved]: tf.Tensor[]) =>
+        tf.tidy(() => {
+          const below = tf.less(saved, 0);
+          const open = cap === undefined ? tf.logicalNot(below) : tf.logicalAnd(tf.logicalNot(below), tf.lessEqual(saved, cap));
+          const exact = tf.where(open, dy, tf.zerosLike(dy));
+          // dy is ∂loss/∂y of a minimised loss: dy > 0 pushes the input down, dy < 0 up.
+          let blocked = tf.logicalAnd(below, tf.greater(dy, 0));
+          if (cap !== undefined) blocked = tf.logicalOr(blocked, tf.logicalAnd(tf.greater(saved, cap), tf.less(dy, 0)));
+          const redirected = tf.where(blocked, tf.zerosLike(dy), dy);
+          const batch = dy.shape[0];
+          const flowing = tf.greater(tf.sum(tf.abs(tf.reshape(exact, [batch, -1])), 1), 0);
+          return tf.where(tf.reshape(flowing, [batch, ...dy.shape.slice(1).map(() => 1)]).broadcastTo(dy.shape), exact, redirected);
+        }),
+    };
+  });
+  return op(x);
+}
+
 /** Folded batch normalization on the last axis: y = x * scale + shift. */
 export function scaleShift<T extends tf.Tensor>(x: T, scale: tf.Tensor1D, shift: tf.Tensor1D): T {
   return tf.tidy(() => tf.add(tf.mul(x, scale), shift));

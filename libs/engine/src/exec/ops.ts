@@ -72,8 +72,8 @@ const OPS: Record<Exclude<OpType, 'input'>, OpFn> = {
   div: elementwise(tf.div),
   maximum: elementwise(tf.maximum),
   minimum: elementwise(tf.minimum),
-  relu: (_n, [x]) => tf.relu(x),
-  relu6: (_n, [x]) => tf.relu6(x),
+  relu: (_n, [x]) => kernels.relu(x),
+  relu6: (_n, [x]) => kernels.relu(x, 6),
   leakyRelu: (node, [x]) => tf.leakyRelu(x, numAttr(node, 'alpha', 0.2)),
   elu: (node, [x]) => {
     const alpha = numAttr(node, 'alpha', 1);
