@@ -5,7 +5,6 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { VisualizeJobParams } from '@microscope/contracts';
 import { optvis, stimuli } from '@microscope/engine';
-import { visualizationKeys } from '@microscope/render';
 import { gabor } from '../../libs/engine/src/optvis/test-support/planted';
 import { createApiClient, uploadFiles, type ApiClient } from '../cli/api-client';
 import { saveTfjsModel, tinyModel, writeProbeImages } from '../testing/tiny-study';
@@ -76,7 +75,8 @@ describe('rendering jobs on a tiny generated model', () => {
 
     const { version } = await api.versions.get.query(ref);
     const params = VisualizeJobParams.parse({ kind: 'visualize', versionId: version.id, layer: 'conv1', objective: 'channel', ...settings });
-    const expected = visualizationKeys(version, params, [0, 1, 2, 3]);
+    const expected = optvis.visualizationKeys(version, params, [0, 1, 2, 3]);
+    expect(first.renders).toEqual([...expected].map(([unit, key]) => ({ unit, key })));
     const listed = await api.renders.forLayer.query({ ...ref, layer: 'conv1' });
     expect(listed.units.map((u) => [u.unit, u.renders.map((r) => r.key)])).toEqual([...expected].map(([unit, key]) => [unit, [key]]));
     for (const key of expected.values()) {
@@ -117,9 +117,11 @@ describe('rendering jobs on a tiny generated model', () => {
     const diverse = conv2.units[0].renders.find((r) => r.objective === 'diversity')!;
     expect((await sharp(await png(diverse.key)).metadata()).width).toBe(32); // 2 × 2 tiles of 16 px
 
-    expect((await waitForJob((await api.jobs.requestDream.mutate({ ...ref, layer: 'conv2', ...settings })).job.id)).status).toBe('succeeded');
+    const dream = await api.jobs.requestDream.mutate({ ...ref, layer: 'conv2', ...settings });
+    expect((await waitForJob(dream.job.id)).status).toBe('succeeded');
     const caricature = await api.jobs.requestCaricature.mutate({ ...ref, layer: 'conv1', dataset: 'probe', imageIndex: 2, ...settings });
     expect((await waitForJob(caricature.job.id)).status).toBe('succeeded');
+    for (const key of [dream.key, caricature.key]) expect(await product.storage.blobs.exists(key)).toBe(true);
     const layerRenders = [...(await api.renders.forLayer.query({ ...ref, layer: 'conv2' })).layerRenders, ...(await api.renders.forLayer.query({ ...ref, layer: 'conv1' })).layerRenders];
     expect(layerRenders.map((r) => [r.unit, r.objective.split('.')[0]]).sort()).toEqual([
       ['caricature', 'caricature'],
@@ -136,7 +138,7 @@ describe('rendering jobs on a tiny generated model', () => {
     const request = { ...ref, layer: 'conv2', objective: 'channel' as const, unitsPerBatch: 1, steps: 40, size: 16, seed: 11 };
     const { job } = await api.jobs.requestRender.mutate(request);
     const params = VisualizeJobParams.parse({ kind: 'visualize', versionId: version.id, layer: 'conv2', objective: 'channel', steps: 40, size: 16, seed: 11 });
-    const keys = [...visualizationKeys(version, params, [0, 1, 2, 3, 4]).values()];
+    const keys = [...optvis.visualizationKeys(version, params, [0, 1, 2, 3, 4]).values()];
     const stored = async () => (await Promise.all(keys.map((k) => product.storage.blobs.exists(k)))).filter(Boolean).length;
     while ((await stored()) === 0) await new Promise((r) => setTimeout(r, 20));
     await product.stop();

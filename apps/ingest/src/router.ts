@@ -13,6 +13,7 @@ import {
   type ModelVersion,
 } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
+import { optvis } from '@microscope/engine';
 import { publicProcedure, router } from '@microscope/platform';
 import type { BlobStore } from '@microscope/storage';
 import { z } from 'zod';
@@ -148,12 +149,15 @@ export function createIngestRouter(deps: IngestDeps) {
           const outside = (units ?? []).filter((u) => u >= layer.unitCount);
           if (outside.length) throw new MicroscopeError('INVALID_INPUT', `layer "${layer.name}" has units 0–${layer.unitCount - 1}; asked for ${outside.slice(0, 5).join(', ')}`);
           const params = VisualizeJobParams.parse({ kind: 'visualize', versionId: version.id, layer: layer.name, units, objective: input.objective, unitsPerBatch: input.unitsPerBatch, ...optimisation(input) });
-          return deps.jobs.request(study.id, params, input.force);
+          const keys = optvis.visualizationKeys(version, params, params.units.length ? params.units : Array.from({ length: layer.unitCount }, (_, u) => u));
+          // Where each unit's picture is (or will be): /blobs/<key>.
+          return { ...(await deps.jobs.request(study.id, params, input.force)), renders: [...keys].map(([unit, key]) => ({ unit, key })) };
         }),
       /** DeepDream of a whole layer. */
       requestDream: publicProcedure.input(RenderRequest).mutation(async ({ input }) => {
         const { study, version, layer } = await resolveLayer(catalog, input);
-        return deps.jobs.request(study.id, DreamJobParams.parse({ kind: 'dream', versionId: version.id, layer: layer.name, ...optimisation(input) }), input.force);
+        const params = DreamJobParams.parse({ kind: 'dream', versionId: version.id, layer: layer.name, ...optimisation(input) });
+        return { ...(await deps.jobs.request(study.id, params, input.force)), key: optvis.dreamKey(version, params) };
       }),
       /** A caricature of one probe image (by its index in the dataset) at a layer. */
       requestCaricature: publicProcedure
@@ -164,7 +168,8 @@ export function createIngestRouter(deps: IngestDeps) {
           if (!dataset) throw new MicroscopeError('NOT_FOUND', `no dataset named "${input.dataset}" in study "${input.study}"`);
           if (input.imageIndex >= dataset.imageCount) throw new MicroscopeError('INVALID_INPUT', `dataset "${dataset.name}" has images 0–${dataset.imageCount - 1}`);
           const params = CaricatureJobParams.parse({ kind: 'caricature', versionId: version.id, layer: layer.name, datasetId: dataset.id, imageIndex: input.imageIndex, ...optimisation(input) });
-          return deps.jobs.request(study.id, params, input.force);
+          const [image] = await catalog.listImagesByIndex(dataset.id, [input.imageIndex]);
+          return { ...(await deps.jobs.request(study.id, params, input.force)), key: optvis.caricatureKey(version, params, image.contentHash) };
         }),
       /** Tuning curves of every unit of a layer to synthetic stimulus families (all four unless narrowed). */
       requestTuning: publicProcedure

@@ -7,7 +7,8 @@ import { api, nonNegativeInt, print, versionRef, waitForJobs } from '../cli-help
  * Rendering commands: `render` (feature visualizations of a layer's units), `dream` (DeepDream of a layer),
  * `caricature` (of one probe image at a layer) and `tuning` (tuning curves of a layer's units). Each requests its
  * job (idempotent: a finished job is returned, finished pictures are never redone), shows its progress, then
- * prints where the results are: object keys, served at <api>/blobs/<key>, or each unit's tuning peaks.
+ * prints where the results are: the pictures' addresses (<api>/blobs/<key>, keys the request returned), or each
+ * unit's tuning peaks.
  */
 
 const OBJECTIVES = ['channel', 'neuron', 'negative', 'diversity'] as const;
@@ -91,7 +92,7 @@ export function registerRenderCommands(program: Command): void {
       .option('--units-per-batch <n>', 'images optimised together (default 32)', positiveInt),
   ).action(async (study: string, ref: string, layer: string, opts: OptimisationOptions & { units?: number[]; objective?: Objective; unitsPerBatch?: number }) => {
     const { model, version } = versionRef(ref);
-    const { job, created } = await api().jobs.requestRender.mutate({
+    const { job, created, renders } = await api().jobs.requestRender.mutate({
       study,
       model,
       version,
@@ -102,25 +103,21 @@ export function registerRenderCommands(program: Command): void {
       ...optimisation(opts),
     });
     const final = await finish(job, opts);
-    const objective = opts.objective ?? 'channel';
-    const listed = final.status === 'succeeded' ? await api().renders.forLayer.query({ study, model, version, layer, objective }) : { units: [] };
-    const wanted = opts.units && new Set(opts.units);
-    // Newest first within a unit: the picture this job made or found.
-    const renders = listed.units.filter((u) => !wanted || wanted.has(u.unit)).map((u) => ({ unit: u.unit, key: u.renders[0].key, url: blobUrl(u.renders[0].key) }));
-    print(!!opts.json, { job: final, created, renders }, () => {
+    const pictures = renders.map((r) => ({ ...r, url: blobUrl(r.key) }));
+    print(!!opts.json, { job: final, created, renders: pictures }, () => {
       console.log(`${final.id}\t${final.status}\t${final.message}`);
-      for (const r of renders) console.log(`${r.unit}\t${r.url}`);
+      if (final.status === 'succeeded') for (const r of pictures) console.log(`${r.unit}\t${r.url}`);
     });
   });
 
   withOptimisation(program.command('dream <study> <version> <layer>').description('DeepDream of a whole layer (<model>@<version>)')).action(
     async (study: string, ref: string, layer: string, opts: OptimisationOptions) => {
       const { model, version } = versionRef(ref);
-      const { job, created } = await api().jobs.requestDream.mutate({ study, model, version, layer, ...optimisation(opts) });
+      const { job, created, key } = await api().jobs.requestDream.mutate({ study, model, version, layer, ...optimisation(opts) });
       const final = await finish(job, opts);
-      const pictures = final.status === 'succeeded' ? (await api().renders.forLayer.query({ study, model, version, layer, objective: 'deepdream' })).layerRenders : [];
-      const picture = pictures[0] ? { key: pictures[0].key, url: blobUrl(pictures[0].key) } : null;
-      print(!!opts.json, { job: final, created, picture }, () => console.log(`${final.id}\t${final.status}\t${picture?.url ?? final.message}`));
+      print(!!opts.json, { job: final, created, picture: { key, url: blobUrl(key) } }, () =>
+        console.log(`${final.id}\t${final.status}\t${final.status === 'succeeded' ? blobUrl(key) : final.message}`),
+      );
     },
   );
 
@@ -128,12 +125,11 @@ export function registerRenderCommands(program: Command): void {
     program.command('caricature <study> <version> <layer> <dataset> <image>').description('a caricature of probe image <image> (its index in <dataset>) at a layer'),
   ).action(async (study: string, ref: string, layer: string, dataset: string, image: string, opts: OptimisationOptions) => {
     const { model, version } = versionRef(ref);
-    const { job, created } = await api().jobs.requestCaricature.mutate({ study, model, version, layer, dataset, imageIndex: nonNegativeInt(image), ...optimisation(opts) });
+    const { job, created, key } = await api().jobs.requestCaricature.mutate({ study, model, version, layer, dataset, imageIndex: nonNegativeInt(image), ...optimisation(opts) });
     const final = await finish(job, opts);
-    // The caricature's key names the image by its content, not its index: the newest is this job's.
-    const pictures = final.status === 'succeeded' ? (await api().renders.forLayer.query({ study, model, version, layer })).layerRenders.filter((r) => r.unit === 'caricature') : [];
-    const picture = pictures[0] ? { key: pictures[0].key, url: blobUrl(pictures[0].key) } : null;
-    print(!!opts.json, { job: final, created, picture }, () => console.log(`${final.id}\t${final.status}\t${picture?.url ?? final.message}`));
+    print(!!opts.json, { job: final, created, picture: { key, url: blobUrl(key) } }, () =>
+      console.log(`${final.id}\t${final.status}\t${final.status === 'succeeded' ? blobUrl(key) : final.message}`),
+    );
   });
 
   program

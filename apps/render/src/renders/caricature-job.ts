@@ -3,7 +3,6 @@ import { optvis } from '@microscope/engine';
 import { imageToInput } from '@microscope/imaging';
 import type { ProgressReporter } from '../progress';
 import { loadLayer, PieceProgress, storePicture, type RenderJobDeps } from './render-context';
-import { renderKey, renderParamsHash } from './render-keys';
 import { LUCID_SIZE } from './visualize-units';
 
 /**
@@ -18,9 +17,7 @@ export async function caricatureJob(deps: RenderJobDeps, job: Job, params: Caric
   const { channels } = version.input;
   if (channels !== 1 && channels !== 3) throw new MicroscopeError('UNSUPPORTED', `caricatures need a 1- or 3-channel model; this one takes ${channels}`);
 
-  const objective = `caricature.${image.contentHash.slice(0, 16)}`;
-  const hash = renderParamsHash(version, { objective, steps: params.steps, size: params.size, learningRate: params.learningRate, seed: params.seed, extra: { image: image.contentHash } });
-  const key = renderKey(version.contentHash, layer.name, 'caricature', objective, hash);
+  const key = optvis.caricatureKey(version, params, image.contentHash);
   if (await deps.blobs.exists(key)) {
     await progress.report('succeeded', 1, 'already rendered');
     return;

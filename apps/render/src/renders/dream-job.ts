@@ -2,14 +2,12 @@ import type { DreamJobParams, Job } from '@microscope/contracts';
 import { optvis } from '@microscope/engine';
 import type { ProgressReporter } from '../progress';
 import { loadLayer, PieceProgress, storePicture, type RenderJobDeps } from './render-context';
-import { renderKey, renderParamsHash } from './render-keys';
 import { LUCID_SIZE } from './visualize-units';
 
 /** DeepDream of a whole layer from noise: one picture per layer, stored under its derived key (skipped if there). */
 export async function dreamJob(deps: RenderJobDeps, job: Job, params: DreamJobParams, progress: ProgressReporter): Promise<void> {
   const { version, layer, forward } = await loadLayer(deps, params.versionId, params.layer);
-  const hash = renderParamsHash(version, { objective: 'deepdream', steps: params.steps, size: params.size, learningRate: params.learningRate, seed: params.seed });
-  const key = renderKey(version.contentHash, layer.name, 'layer', 'deepdream', hash);
+  const key = optvis.dreamKey(version, params);
   if (await deps.blobs.exists(key)) {
     await progress.report('succeeded', 1, 'already rendered');
     return;

@@ -1,19 +1,8 @@
-import { MicroscopeError, type Job, type VisualizeJobParams } from '@microscope/contracts';
+import { MicroscopeError, renderLayerPrefix, type Job, type VisualizeJobParams } from '@microscope/contracts';
+import { optvis } from '@microscope/engine';
 import type { ProgressReporter } from '../progress';
 import { loadLayer, PieceProgress, storePicture, type RenderJobDeps } from './render-context';
-import { layerPrefix, renderKey, renderParamsHash } from './render-keys';
-import { DIVERSITY_IMAGES, visualizeUnits } from './visualize-units';
-
-/** The key of each unit's picture for a visualize job's parameters. */
-export function visualizationKeys(
-  version: Parameters<typeof renderParamsHash>[0] & { contentHash: string },
-  params: Pick<VisualizeJobParams, 'layer' | 'objective' | 'steps' | 'size' | 'learningRate' | 'seed'>,
-  units: readonly number[],
-): Map<number, string> {
-  const extra = params.objective === 'diversity' ? { images: DIVERSITY_IMAGES } : undefined;
-  const hash = renderParamsHash(version, { objective: params.objective, steps: params.steps, size: params.size, learningRate: params.learningRate, seed: params.seed, extra });
-  return new Map(units.map((unit) => [unit, renderKey(version.contentHash, params.layer, unit, params.objective, hash)]));
-}
+import { visualizeUnits } from './visualize-units';
 
 /**
  * Feature visualizations of a layer's units. Units whose picture is already stored are skipped, so asking again
@@ -26,8 +15,8 @@ export async function visualizeJob(deps: RenderJobDeps, job: Job, params: Visual
   const outside = units.filter((u) => u >= layer.unitCount);
   if (outside.length) throw new MicroscopeError('INVALID_INPUT', `layer "${layer.name}" has units 0–${layer.unitCount - 1}; asked for ${outside.slice(0, 5).join(', ')}`);
 
-  const keys = visualizationKeys(version, params, units);
-  const stored = new Set((await deps.blobs.list(layerPrefix(version.contentHash, layer.name))).map((b) => b.key));
+  const keys = optvis.visualizationKeys(version, params, units);
+  const stored = new Set((await deps.blobs.list(renderLayerPrefix(version.contentHash, layer.name))).map((b) => b.key));
   const todo = units.filter((u) => !stored.has(keys.get(u)!));
   const log = deps.log.child({ jobId: job.id, versionId: version.id, layer: layer.name });
   const skipped = units.length - todo.length;

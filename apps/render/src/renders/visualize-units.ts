@@ -2,7 +2,7 @@ import { MicroscopeError, type VisualizationObjective } from '@microscope/contra
 import { optvis } from '@microscope/engine';
 
 /** Images per unit for the diversity objective, tiled 2 × 2 into one picture. */
-export const DIVERSITY_IMAGES = 4;
+const DIVERSITY_IMAGES = optvis.DIVERSITY_IMAGES;
 /** The image size Lucid's transforms were tuned for; other sizes get them scaled in proportion. */
 export const LUCID_SIZE = 128;
 /** Lucid's weight of the diversity penalty against the channel objective averaged over the unit's images. */

@@ -7,3 +7,13 @@ export { dft2d, signedFrequency, type ComplexGrid } from './dft';
 export { Rng, deriveSeed } from './rng';
 export { Adam } from './adam';
 export { OPTVIS_VERSION } from './version';
+export {
+  renderParamsHash,
+  renderKey,
+  visualizationKeys,
+  dreamKey,
+  caricatureKey,
+  DIVERSITY_IMAGES,
+  type RenderSettings,
+  type RenderedVersion,
+} from './render-keys';
