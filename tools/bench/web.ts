@@ -78,6 +78,7 @@ async function main(): Promise<void> {
 
 /** The demo study with its extractions finished; the unit page is measured on its first model's widest layer. */
 async function demoStudy(product: Product): Promise<Ref> {
+  process.env.MICROSCOPE_DEMO_RENDERS = 'false'; // measure the pages, not the pages beside a rendering demo
   const jobs = await ensureDemoStudy(product);
   await waitFor(product, jobs);
   const study = await product.catalog.getStudy('demo');

@@ -19,6 +19,8 @@ export interface Stack {
  * child process, see web-process.ts) — what `npm start` runs, minus the terminal progress bars.
  */
 export async function startStack(opts: { demo: boolean }): Promise<Stack> {
+  // The pages are under test, not the background feature-visualization renders the demo would start.
+  process.env.MICROSCOPE_DEMO_RENDERS = 'false';
   const dataDir = await mkdtemp(path.join(tmpdir(), 'microscope-web-'));
   const product = await startProduct(ProductEnv.parse({ MICROSCOPE_DATA_DIR: dataDir, MICROSCOPE_PORT: '0' }));
   let web: WebProcess | undefined;
