@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
 import { createApiClient, type ApiClient } from './api-client';
+import { jobHasEnded } from '@microscope/contracts';
 
 /** Shared pieces of the CLI's commands: output, argument parsing, progress bars, waiting for jobs. */
 
@@ -40,7 +41,7 @@ export async function waitForJobs(ids: string[], quiet: boolean) {
   for (;;) {
     const jobs = await Promise.all(ids.map((jobId) => client.jobs.get.query({ jobId })));
     for (const job of jobs) handles.get(job.id)?.update(Math.round(job.progress * 100), { id: job.id.slice(0, 8), message: job.status === 'running' ? job.message : job.status });
-    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) {
+    if (jobs.every(jobHasEnded)) {
       bars?.stop();
       return jobs;
     }

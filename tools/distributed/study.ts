@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { JobView } from '@microscope/contracts';
+import { jobHasEnded, type JobView } from '@microscope/contracts';
 import { uploadFiles, type ApiClient } from '../cli/api-client';
 import { readZooManifest } from '../demo-zoo/manifest';
 import { buildFashionProbeSet } from '../demo-zoo/probe';
@@ -70,4 +70,4 @@ export async function waitForJob(api: ApiClient, jobId: string, until: (job: Job
   }
 }
 
-export const ended = (job: JobView): boolean => job.status === 'succeeded' || job.status === 'failed';
+export const ended = jobHasEnded;

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { createApiClient, uploadFiles, type ApiClient } from '../cli/api-client';
 import { saveTfjsModel, tinyModel, writeProbeImages } from '../testing/tiny-study';
 import { ProductEnv, startProduct, type Product } from './product';
+import { waitForJobs as waitForJobsOf } from '../testing/jobs';
 
 /**
  * Comparisons end to end, through the API as the CLI uses it. The planted test: version B is version A with the
@@ -34,13 +35,7 @@ function permuted(model: tf.LayersModel): tf.LayersModel {
   return copy;
 }
 
-async function waitForJobs(ids: string[]) {
-  for (;;) {
-    const jobs = await Promise.all(ids.map((jobId) => api.jobs.get.query({ jobId })));
-    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) return jobs;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForJobs = (ids: string[]) => waitForJobsOf(api, ids);
 
 async function registerModel(model: tf.LayersModel, label: string) {
   const folder = path.join(dir, `model-${label}`);

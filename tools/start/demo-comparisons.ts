@@ -1,5 +1,5 @@
 import { SingleBar, Presets } from 'cli-progress';
-import type { JobView } from '@microscope/contracts';
+import { jobHasEnded, type JobView } from '@microscope/contracts';
 import { requestStudyComparisons } from '@microscope/ingest';
 import { DEMO_STUDY } from './demo';
 import type { Product } from './product';
@@ -21,7 +21,7 @@ export async function computeDemoComparisons(product: Product): Promise<JobView[
   let reported = -1;
   for (;;) {
     const jobs = await Promise.all(ids.map((id) => product.catalog.getJob(id)));
-    const ended = jobs.filter((j) => j.status === 'succeeded' || j.status === 'failed');
+    const ended = jobs.filter(jobHasEnded);
     const running = jobs.find((j) => j.status === 'running');
     bar?.update(ended.length, { message: running?.message.slice(0, 60) ?? '' });
     if (!bar && ended.length !== reported && (ended.length % 10 === 0 || ended.length === ids.length)) {

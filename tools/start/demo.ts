@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { MultiBar, Presets, SingleBar } from 'cli-progress';
-import { ActivationsJobParams, MicroscopeError, VisualizeJobParams, type JobView } from '@microscope/contracts';
+import { ActivationsJobParams, jobHasEnded, MicroscopeError, VisualizeJobParams, type JobView } from '@microscope/contracts';
 import { registerDataset, registerVersion } from '@microscope/ingest';
 import { readZooManifest } from '../demo-zoo/manifest';
 import { buildFashionProbeSet } from '../demo-zoo/probe';
@@ -86,7 +86,7 @@ export async function watchJobs(product: Product, jobIds: string[]): Promise<Job
         console.log(`${name} ${job.status} ${Math.round(job.progress * 100)}% ${job.message}`);
       }
     }
-    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) {
+    if (jobs.every(jobHasEnded)) {
       bars?.stop();
       const failed = jobs.filter((j) => j.status === 'failed');
       for (const job of failed) console.log(`job ${job.id} failed: ${job.message}`);
@@ -202,7 +202,7 @@ async function renderDemo(product: Product, studyId: string): Promise<void> {
       lastTenth = tenth;
       console.log(`renders: ${done}/${total} units`);
     }
-    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) {
+    if (jobs.every(jobHasEnded)) {
       bar?.stop();
       for (const job of jobs.filter((j) => j.status === 'failed')) console.log(`render ${job.id} failed: ${job.message}`);
       const minutes = ((Date.now() - started) / 60000).toFixed(1);

@@ -15,6 +15,7 @@ import { externalizeInitializers } from '../../libs/engine/src/import/onnx/test-
 import { createApiClient, uploadFiles, type ApiClient } from '../cli/api-client';
 import { seeded } from '../testing/tiny-study';
 import { ProductEnv, startProduct, type Product } from './product';
+import { waitForJobs as waitForJobsOf } from '../testing/jobs';
 
 /**
  * Bring your own model, end to end through the API and the CLI: an ONNX CNN (weights in an external-data file
@@ -80,13 +81,7 @@ async function cli(...args: string[]): Promise<string> {
   return stdout;
 }
 
-async function waitForJobs(ids: string[]) {
-  for (;;) {
-    const jobs = await Promise.all(ids.map((jobId) => api.jobs.get.query({ jobId })));
-    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) return jobs;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForJobs = (ids: string[]) => waitForJobsOf(api, ids);
 
 function textbookStats(values: number[]) {
   const n = values.length;

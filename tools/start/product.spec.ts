@@ -8,6 +8,7 @@ import { imageToInput } from '@microscope/imaging';
 import { createApiClient, uploadFiles, type ApiClient } from '../cli/api-client';
 import { saveTfjsModel, tinyModel, TINY_INPUT, writeProbeImages } from '../testing/tiny-study';
 import { ProductEnv, startProduct, type Product } from './product';
+import { waitForJobs as waitForJobsOf } from '../testing/jobs';
 
 /**
  * The embedded product end to end, through its HTTP API as the CLI uses it: register a generated model and image
@@ -35,13 +36,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function waitForJobs(ids: string[]) {
-  for (;;) {
-    const jobs = await Promise.all(ids.map((jobId) => api.jobs.get.query({ jobId })));
-    if (jobs.every((j) => j.status === 'succeeded' || j.status === 'failed')) return jobs;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForJobs = (ids: string[]) => waitForJobsOf(api, ids);
 
 const files = (folder: string, names: string[]) => names.map((name) => ({ name, path: path.join(folder, name) }));
 

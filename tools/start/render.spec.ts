@@ -9,6 +9,7 @@ import { gabor } from '../../libs/engine/src/optvis/test-support/planted';
 import { createApiClient, uploadFiles, type ApiClient } from '../cli/api-client';
 import { saveTfjsModel, tinyModel, writeProbeImages } from '../testing/tiny-study';
 import { ProductEnv, startProduct, type Product } from './product';
+import { waitForJobs } from '../testing/jobs';
 
 /**
  * Rendering jobs end to end through the HTTP API, as the CLI uses it: feature visualizations stored as PNGs under
@@ -34,13 +35,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function waitForJob(jobId: string) {
-  for (;;) {
-    const job = await api.jobs.get.query({ jobId });
-    if (job.status === 'succeeded' || job.status === 'failed') return job;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitForJob = async (jobId: string) => (await waitForJobs(api, [jobId]))[0];
 
 async function register(model: tf.LayersModel, name: string): Promise<void> {
   const modelDir = path.join(dir, name);

@@ -173,3 +173,6 @@ export function parseTuningFixedParams(key: string): Record<string, number> {
   if (!key) return {};
   return Object.fromEntries(key.split('&').map((pair) => [pair.slice(0, pair.indexOf('=')), Number(pair.slice(pair.indexOf('=') + 1))]));
 }
+
+/** A job has ended when it succeeded or failed; a queued or running one may still change. */
+export const jobHasEnded = (job: { status: JobStatus }): boolean => job.status === 'succeeded' || job.status === 'failed';
