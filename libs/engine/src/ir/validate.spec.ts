@@ -85,6 +85,7 @@ describe('validateGraph', () => {
     ],
     ['an unknown op', (ir) => ((ir.nodes[2] as { op: string }).op = 'frobnicate'), /node "relu" \(frobnicate\): unknown op "frobnicate"/],
     ['an undeclared output', (ir) => (ir.outputs = ['nowhere']), /output "nowhere" is not a node/],
+    ['a clip with min > max', (ir) => Object.assign(ir.nodes[2], { op: 'clip', attrs: { min: 1, max: 0 } }), /node "relu" \(clip\): min \(1\) is greater than max \(0\)/],
     ['two inputs', (ir) => ir.nodes.push({ ...ir.nodes[0], name: 'x2' }), /exactly one input node, found 2/],
   ])('rejects %s, naming the node', (_label, edit, pattern) => expectInvalid(edit, pattern));
 });

@@ -51,6 +51,7 @@ export function validateGraph(ir: GraphIR): void {
       if (!w) nodeFail(node, `weight "${weightName}" (${role}) does not exist`);
       paramShapes[role] = w.shape;
     }
+    if (node.op === 'clip') checkClipBounds(node, nodeFail);
     let expected: number[];
     if (node.op === 'input') {
       if (node.inputs.length > 0) nodeFail(node, 'an input node takes no inputs');
@@ -72,6 +73,15 @@ export function validateGraph(ir: GraphIR): void {
 
   if (ir.outputs.length === 0) fail('the graph declares no outputs');
   for (const out of ir.outputs) if (!position.has(out)) fail(`output "${out}" is not a node`);
+}
+
+/** The executor's clip needs two ordered numbers; an importer must resolve exporter quirks before this. */
+function checkClipBounds(node: IRNode, nodeFail: (node: IRNode, m: string) => never): void {
+  const { min, max } = node.attrs ?? {};
+  if (typeof min !== 'number' || typeof max !== 'number' || Number.isNaN(min) || Number.isNaN(max)) {
+    nodeFail(node, 'needs numeric attributes min and max');
+  }
+  if ((min as number) > (max as number)) nodeFail(node, `min (${min}) is greater than max (${max})`);
 }
 
 /** Depth-first search for a cycle, so a cyclic graph gets a message naming the loop rather than an ordering error. */

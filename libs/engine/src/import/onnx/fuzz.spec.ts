@@ -9,11 +9,11 @@ import { seededRandom } from './test-support/onnx-graph-builder';
 
 /**
  * Mutated model files (bit flips, truncations, byte splices) must import as a valid model or fail with a
- * MicroscopeError: never another exception, never a hang. Bounded by a time budget and an iteration count.
+ * MicroscopeError: never another exception, never a hang. A fixed iteration count (about 10 s on a 2-core machine)
+ * rather than a time budget, so every machine tries the same mutations and a failure reproduces anywhere.
  */
 
-const BUDGET_MS = 15_000;
-const MAX_ITERATIONS = 1500;
+const ITERATIONS = 1500;
 
 type Mutation = (bytes: Uint8Array, random: () => number, donor: Uint8Array) => Uint8Array;
 const at = (random: () => number, n: number): number => Math.floor(random() * n);
@@ -53,10 +53,7 @@ describe('importOnnx fuzzing', () => {
     const names = Object.keys(MUTATIONS);
     const outcomes: Record<string, number> = { imported: 0, rejected: 0, ran: 0 };
     const crashes: string[] = [];
-    const started = Date.now();
-    let iterations = 0;
-    while (iterations < MAX_ITERATIONS && Date.now() - started < BUDGET_MS) {
-      iterations++;
+    for (let iteration = 1; iteration <= ITERATIONS; iteration++) {
       const source = seeds[at(random, seeds.length)];
       const kind = names[at(random, names.length)];
       const bytes = MUTATIONS[kind](source, random, seeds[at(random, seeds.length)]);
@@ -76,12 +73,11 @@ describe('importOnnx fuzzing', () => {
         }
       } catch (e) {
         if (e instanceof MicroscopeError && e.code !== 'INTERNAL') outcomes.rejected++;
-        else crashes.push(`${kind} #${iterations}: ${(e as Error).stack?.split('\n').slice(0, 3).join(' | ')}`);
+        else crashes.push(`${kind} #${iteration}: ${(e as Error).stack?.split('\n').slice(0, 3).join(' | ')}`);
       }
     }
     expect(crashes.slice(0, 5)).toEqual([]);
-    expect(iterations).toBeGreaterThan(100);
     expect(outcomes.rejected).toBeGreaterThan(0);
     expect(outcomes.imported).toBeGreaterThan(0);
-  }, 60_000);
+  }, 120_000);
 });

@@ -31,6 +31,7 @@ const cases: [string, number, Build][] = [
   ['Clip attributes', 9, (b, x) => b.node('Clip', [x], { min: f(-0.5), max: f(0.7) })],
   ['Clip min input only', 11, (b, x) => b.node('Clip', [x, b.floats('min', [], [0.1])])],
   ['Clip max input only', 13, (b, x) => b.node('Clip', [x, '', b.floats('max', [], [0.2])])],
+  ['Clip with min > max (every value becomes max)', 13, (b, x) => b.node('Clip', [x, b.floats('min', [], [0.9]), b.floats('max', [], [0.2])])],
   ['Clip as ReLU6', 13, (b, x) => b.relu6(b.node('Mul', [x, b.floats('s', [], [8])]))],
   // Pad: attributes before 11, inputs after, axes from 18.
   ['Pad attributes, constant value', 9, (b, x) => b.node('Pad', [x], { pads: [0, 0, 1, 2, 0, 0, 3, 1], value: f(0.5) })],

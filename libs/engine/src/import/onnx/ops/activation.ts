@@ -46,7 +46,8 @@ const convertClip: OpConverter = (info, ctx) => {
   const hasMax = !isUnbounded(max);
   if (hasMin && min === 0 && hasMax && max === 6) return emitActivation(info, ctx, x, 'relu6');
   if (hasMin && min === 0 && !hasMax) return emitActivation(info, ctx, x, 'relu');
-  if (hasMin && hasMax) return emitActivation(info, ctx, x, 'clip', { min, max });
+  // The ONNX spec: when min > max every value becomes max.
+  if (hasMin && hasMax) return emitActivation(info, ctx, x, 'clip', { min: Math.min(min, max), max });
   if (!hasMin && !hasMax) return ctx.setRuntime(info.outputs[0], x.node, x.rank);
   const bound = { dtype: 'float' as const, dims: [], data: Float32Array.of(hasMin ? min : max) };
   const name = outputName(info, ctx);
