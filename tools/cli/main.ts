@@ -182,10 +182,15 @@ async function modelFiles(target: string): Promise<{ name: string; path: string 
     const shards = (manifest.weightsManifest ?? []).flatMap((g) => g.paths ?? []);
     return [{ name: 'model.json', path: target }, ...shards.map((s) => ({ name: s, path: path.join(dir, s) }))];
   }
-  return [{ name: base, path: target }];
+  // One ONNX file: its external-data files (paths relative to it) travel with it, under the same names.
+  // Loaded only here: the engine brings tfjs, which other commands do not need.
+  const { onnxExternalDataFiles } = await import('@microscope/engine');
+  const external = onnxExternalDataFiles(new Uint8Array(await readFile(target)), base).map((name) => ({ name, path: path.join(dir, name) }));
+  for (const file of external) {
+    if (!(await stat(file.path).catch(() => null))?.isFile()) throw new Error(`${target} keeps weights in ${file.path}, which does not exist`);
+  }
+  return [{ name: base, path: target }, ...external];
 }
-
-/** Polls jobs until each has succeeded or failed, with one progress bar per job. */
 
 registerCompareCommands(program);
 registerRenderCommands(program);

@@ -116,6 +116,18 @@ describe('an ONNX model brought by a user', () => {
     expect(await product.storage.blobs.list('uploads/')).toHaveLength(0);
   });
 
+  it('registers from the .onnx file alone, sending the external data it names, and says which file is missing', async () => {
+    const folder = path.join(dir, 'cnn');
+    const out = JSON.parse(await cli('model', 'add', 'byom', 'cnn-file', 'v1', path.join(folder, 'cnn.onnx'), '--json')) as { version: { contentHash: string } };
+    const stored = (await product.storage.blobs.list(`models/${out.version.contentHash}/`)).map((b) => path.basename(b.key)).sort();
+    expect(stored).toEqual(['cnn.onnx.data', 'model.onnx']);
+
+    const lonely = path.join(dir, 'lonely');
+    await mkdir(lonely, { recursive: true });
+    await writeFile(path.join(lonely, 'cnn.onnx'), externalizeInitializers(original, 'cnn.onnx.data').model);
+    await expect(cli('model', 'add', 'byom', 'cnn-lonely', 'v1', path.join(lonely, 'cnn.onnx'))).rejects.toThrow(/keeps weights in .*lonely\/cnn\.onnx\.data, which does not exist/);
+  });
+
   it('extracts activations on onnxruntime whose stored statistics and top-k match the tfjs executor within 1e-4', async () => {
     const uploadId = await uploadFiles(imageFiles.map((f) => ({ name: path.basename(f), path: f })), product.url);
     await api.datasets.register.mutate({ study: 'byom', name: 'colour', uploadId });

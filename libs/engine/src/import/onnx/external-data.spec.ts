@@ -3,6 +3,7 @@
  */
 import { onnx } from 'onnx-proto';
 import { compareWithOnnxruntime } from './test-support/compare-with-ort';
+import { onnxExternalDataFiles } from './external-files';
 import { externalizeInitializers } from './test-support/externalize';
 import { resnet50 } from './test-support/families';
 
@@ -16,5 +17,13 @@ describe('ONNX external data', () => {
     const result = await compareWithOnnxruntime(model, { files: { 'weights/resnet.data': data }, oracleModel: original });
     expect(result.mismatches).toEqual([]);
     expect(result.imported.externalData.size).toBe(external.length);
+  });
+
+  it('lists the external-data files a model needs, relative to its folder', () => {
+    const original = resnet50({ opset: 13, size: 32 }).bytes;
+    expect(onnxExternalDataFiles(original)).toEqual([]);
+    expect(onnxExternalDataFiles(externalizeInitializers(original, 'weights/resnet.data').model)).toEqual(['weights/resnet.data']);
+    expect(onnxExternalDataFiles(externalizeInitializers(original, 'resnet.data').model, 'sub/model.onnx')).toEqual(['sub/resnet.data']);
+    expect(() => onnxExternalDataFiles(externalizeInitializers(original, '../outside.data').model)).toThrow(/points outside the model's files/);
   });
 });
