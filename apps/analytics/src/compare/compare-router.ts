@@ -15,6 +15,8 @@ import {
 import { followUnit } from './trajectory';
 
 const METRICS = SimilarityMetric.options;
+/** Rows (= columns) of the study-wide matrix: 400² values is about 1 MB of JSON. */
+const STUDY_MATRIX_MAX = 400;
 const StudyRef = z.object({ study: Slug, dataset: Slug.optional() });
 const PairRef = StudyRef.extend({ model: Slug, version: Slug, otherModel: Slug, otherVersion: Slug });
 const UnitRef = StudyRef.extend({ model: Slug, version: Slug, layer: z.string().min(1), unit: z.number().int().nonnegative() });
@@ -36,6 +38,12 @@ export function createCompareRouter(deps: { warehouse: Warehouse; catalog: Catal
 
   async function layersOf(version: ModelVersion) {
     return (await catalog.listLayers(version.id)).map((l) => ({ name: l.name, units: l.unitCount }));
+  }
+
+  async function namedLayer(version: ModelVersion, name: string, layer: string) {
+    const found = (await layersOf(version)).find((l) => l.name === layer);
+    if (!found) throw new MicroscopeError('NOT_FOUND', `no layer named "${layer}" in ${name}`);
+    return found;
   }
 
   return router({
@@ -121,6 +129,87 @@ export function createCompareRouter(deps: { warehouse: Warehouse; catalog: Catal
             };
           });
         return { model: model.name, version: version.label, layer: layer.name, unit: input.unit, dataset: dataset.name, matches };
+      }),
+
+    /**
+     * The whole study at once: every layer of every version extracted on the dataset (model, then checkpoint
+     * order) against every other, one metric. A layer with itself is 1; pairs inside one version, and pairs whose
+     * versions are not compared yet, are null. `compared` counts the pairs of versions with values.
+     */
+    studyLayers: publicProcedure
+      .input(StudyRef.extend({ metric: SimilarityMetric.default('cka'), layers: z.array(z.string().min(1)).max(STUDY_MATRIX_MAX).optional() }))
+      .query(async ({ input }) => {
+        const study = await catalog.getStudy(input.study);
+        const dataset = await datasetOf(study.id, study.name, input.dataset);
+        const models = new Map((await catalog.listModels(study.id)).map((m) => [m.id, m.name]));
+        const all = await catalog.listStudyVersions(study.id);
+        const extracted = await versionsWithActivations(warehouse, { datasetId: dataset.id, versionIds: all.map((v) => v.id) });
+        const versions = all
+          .filter((v) => extracted.has(v.id))
+          .sort((x, y) => (models.get(x.modelId) ?? '').localeCompare(models.get(y.modelId) ?? '') || x.ordinal - y.ordinal);
+        const only = input.layers && new Set(input.layers);
+        const layers = (await Promise.all(versions.map(layersOf))).map((list) => (only ? list.filter((l) => only.has(l.name)) : list));
+        const total = layers.reduce((sum, list) => sum + list.length, 0);
+        if (total > STUDY_MATRIX_MAX) {
+          throw new MicroscopeError('INVALID_INPUT', `the study has ${total} layers over its versions (at most ${STUDY_MATRIX_MAX} fit one matrix): choose some with \`layers\``);
+        }
+        const rowOf = new Map<string, number>();
+        let n = 0;
+        versions.forEach((v, i) => layers[i].forEach((l) => rowOf.set(`${v.id}/${l.name}`, n++)));
+        const values: (number | null)[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 1 : null)));
+        const compared = new Set<string>();
+        for (const e of await storedStudySimilarity(warehouse, { datasetId: dataset.id, metric: input.metric, versionIds: versions.map((v) => v.id) })) {
+          const i = rowOf.get(`${e.versionA}/${e.layerA}`);
+          const j = rowOf.get(`${e.versionB}/${e.layerB}`);
+          if (i === undefined || j === undefined || e.versionA === e.versionB) continue;
+          values[i][j] = e.value;
+          compared.add([e.versionA, e.versionB].sort().join('/'));
+        }
+        return {
+          dataset: dataset.name,
+          metric: input.metric,
+          versions: versions.map((v, i) => ({ model: models.get(v.modelId) ?? v.modelId, version: v.label, layers: layers[i] })),
+          pairs: (versions.length * (versions.length - 1)) / 2,
+          compared: compared.size,
+          values,
+        };
+      }),
+
+    /**
+     * The unit matching table of one layer pair (a heatmap cell): every unit of `layer` of A with its best matches
+     * among the units of `otherLayer` of B (best first, at most k) and its one-to-one partner there. Units without
+     * a stored match (constant on the probe set, or not compared yet) have empty `best`; `computed` says whether
+     * the pair has any match stored at all.
+     */
+    layerPairMatches: publicProcedure
+      .input(PairRef.extend({ layer: z.string().min(1), otherLayer: z.string().min(1), k: z.number().int().positive().max(50).default(3) }))
+      .query(async ({ input }) => {
+        const a = await catalog.resolveVersion(input.study, input.model, input.version);
+        const b = await catalog.resolveVersion(input.study, input.otherModel, input.otherVersion);
+        const dataset = await datasetOf(a.study.id, a.study.name, input.dataset);
+        const [layerA, layerB] = await Promise.all([
+          namedLayer(a.version, `${a.model.name}@${a.version.label}`, input.layer),
+          namedLayer(b.version, `${b.model.name}@${b.version.label}`, input.otherLayer),
+        ]);
+        const rows = await storedPairMatches(warehouse, { datasetId: dataset.id, versionA: a.version.id, layerA: layerA.name, versionB: b.version.id, layerB: layerB.name });
+        const units = Array.from({ length: layerA.units }, (_, unit) => ({
+          unit,
+          best: [] as Array<{ unit: number; correlation: number }>,
+          oneToOne: null as { unit: number; correlation: number } | null,
+        }));
+        for (const r of rows) {
+          const entry = units[r.unit];
+          if (!entry) continue;
+          if (r.method === MatchMethod.topK && entry.best.length < input.k) entry.best.push({ unit: r.otherUnit, correlation: r.correlation });
+          else if (r.method === MatchMethod.oneToOne) entry.oneToOne = { unit: r.otherUnit, correlation: r.correlation };
+        }
+        return {
+          dataset: dataset.name,
+          a: { model: a.model.name, version: a.version.label, layer: layerA.name, units: layerA.units },
+          b: { model: b.model.name, version: b.version.label, layer: layerB.name, units: layerB.units },
+          computed: rows.length > 0,
+          units,
+        };
       }),
 
     /**
@@ -230,3 +319,32 @@ export function createCompareRouter(deps: { warehouse: Warehouse; catalog: Catal
   });
 }
 export type CompareRouter = ReturnType<typeof createCompareRouter>;
+
+/** The stored matches of units of one layer of A among the units of one layer of B (both methods), rank order. */
+async function storedPairMatches(
+  warehouse: Warehouse,
+  key: { datasetId: string; versionA: string; layerA: string; versionB: string; layerB: string },
+): Promise<Array<{ unit: number; method: string; rank: number; otherUnit: number; correlation: number }>> {
+  const rows = await warehouse.query(
+    `SELECT unit, method, rank, other_unit, score FROM unit_matches FINAL
+     WHERE version_id = {versionA:String} AND dataset_id = {datasetId:String} AND layer = {layerA:String}
+       AND other_version_id = {versionB:String} AND other_layer = {layerB:String}
+     ORDER BY unit, method, rank`,
+    key,
+  );
+  return rows.map((r) => ({ unit: Number(r.unit), method: String(r.method), rank: Number(r.rank), otherUnit: Number(r.other_unit), correlation: Number(r.score) }));
+}
+
+/** Every stored layer-similarity value of one metric between versions of a set (both orders are stored). */
+async function storedStudySimilarity(
+  warehouse: Warehouse,
+  key: { datasetId: string; metric: SimilarityMetric; versionIds: readonly string[] },
+): Promise<Array<{ versionA: string; layerA: string; versionB: string; layerB: string; value: number }>> {
+  const rows = await warehouse.query(
+    `SELECT version_a, layer_a, version_b, layer_b, value FROM layer_similarity FINAL
+     WHERE dataset_id = {datasetId:String} AND method = {metric:String}
+       AND has({versions:Array(String)}, version_a) AND has({versions:Array(String)}, version_b)`,
+    { datasetId: key.datasetId, metric: key.metric, versions: [...key.versionIds] },
+  );
+  return rows.map((r) => ({ versionA: String(r.version_a), layerA: String(r.layer_a), versionB: String(r.version_b), layerB: String(r.layer_b), value: Number(r.value) }));
+}
