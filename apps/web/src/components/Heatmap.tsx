@@ -1,6 +1,9 @@
-import type { CSSProperties } from 'react';
+'use client';
+
+import { useRef, useState, type CSSProperties, type KeyboardEvent } from 'react';
 import { normalise, sequentialColor, textOn } from '../lib/color';
 import { formatNumber } from '../lib/format';
+import { moveCell, type CellPosition } from '../lib/heatmap-nav';
 import styles from './heatmap.module.css';
 
 export interface HeatmapProps {
@@ -14,53 +17,112 @@ export interface HeatmapProps {
   columnTitle: string;
   /** The value range the colours span; defaults to the data's. */
   domain?: [number, number];
-  /** A link per cell (the unit-matching table of that layer pair). */
-  cellHref?: (row: number, column: number) => string | null;
+  /** Makes the cells a keyboard-navigable grid: arrows move, Enter or a click selects a computed cell. */
+  onSelect?: (cell: CellPosition) => void;
+  selected?: CellPosition | null;
   showValues?: boolean;
+  /** Indices where a new block of rows (and columns) starts: a version's layers in a study-wide matrix. */
+  groupStarts?: number[];
+  /** Smaller cells, for matrices of many layers. */
+  dense?: boolean;
 }
 
-/** Layer × layer similarity: one coloured cell per pair, each a labelled link when it leads somewhere. */
-export function Heatmap({ rows, columns, values, rowTitle, columnTitle, domain, cellHref, showValues = columns.length <= 16 }: HeatmapProps) {
+const key = (r: number, c: number) => `${r}:${c}`;
+
+/**
+ * Layer × layer similarity: one coloured cell per pair, each labelled with both layers and its value. With
+ * `onSelect` it is an ARIA grid with one tab stop (the selected cell, else the first computed one) and
+ * spreadsheet keys; otherwise a plain table.
+ */
+export function Heatmap({ rows, columns, values, rowTitle, columnTitle, domain, onSelect, selected, showValues, groupStarts = [], dense = false }: HeatmapProps) {
   const flat = values.flat().filter((v): v is number => v !== null && Number.isFinite(v));
   const [lo, hi] = domain ?? (flat.length ? [Math.min(...flat), Math.max(...flat)] : [0, 1]);
-  const style = { '--columns': columns.length } as CSSProperties;
+  const withValues = showValues ?? (!dense && columns.length <= 16);
+  const interactive = !!onSelect;
+  const firstComputed = (() => {
+    for (let r = 0; r < rows.length; r++) for (let c = 0; c < columns.length; c++) if (values[r]?.[c] != null) return { row: r, column: c };
+    return { row: 0, column: 0 };
+  })();
+  const [focus, setFocus] = useState<CellPosition | null>(null);
+  const stop = focus ?? selected ?? firstComputed;
+  const gridRef = useRef<HTMLDivElement>(null);
+  const groups = new Set(groupStarts.filter((g) => g > 0));
+  const style = { '--columns': columns.length, '--cell': dense ? '16px' : '44px', '--cell-min': dense ? '12px' : '28px' } as CSSProperties;
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    const target = (e.target as HTMLElement).closest<HTMLElement>('[data-cell]');
+    if (!target) return;
+    const [row, column] = target.dataset.cell!.split(':').map(Number);
+    const next = moveCell({ row, column }, e.key, rows.length, columns.length, { ctrl: e.ctrlKey || e.metaKey });
+    if (!next) return;
+    e.preventDefault();
+    setFocus(next);
+    gridRef.current?.querySelector<HTMLElement>(`[data-cell="${key(next.row, next.column)}"]`)?.focus();
+  };
+
   return (
     <figure className={styles.figure}>
-      <div className={styles.grid} style={style} role="table" aria-label={`${rowTitle} × ${columnTitle} similarity`}>
+      <div
+        ref={gridRef}
+        className={`${styles.grid} ${dense ? styles.dense : ''}`}
+        style={style}
+        role={interactive ? 'grid' : 'table'}
+        aria-label={`${rowTitle} × ${columnTitle} similarity`}
+        aria-rowcount={rows.length + 1}
+        onKeyDown={interactive ? onKeyDown : undefined}
+      >
         <div role="row" className={styles.row}>
           <span role="columnheader" className={styles.corner}>
             <span className="muted">
               {rowTitle} ↓ · {columnTitle} →
             </span>
           </span>
-          {columns.map((c) => (
-            <span role="columnheader" key={c} className={styles.colHead} title={c}>
+          {columns.map((c, j) => (
+            <span role="columnheader" key={`${j}-${c}`} className={`${styles.colHead} ${groups.has(j) ? styles.groupLeft : ''}`} title={c}>
               <span>{c}</span>
             </span>
           ))}
         </div>
         {rows.map((r, i) => (
-          <div role="row" key={r} className={styles.row}>
-            <span role="rowheader" className={styles.rowHead} title={r}>
+          <div role="row" key={`${i}-${r}`} className={styles.row}>
+            <span role="rowheader" className={`${styles.rowHead} ${groups.has(i) ? styles.groupTop : ''}`} title={r}>
               {r}
             </span>
             {columns.map((c, j) => {
               const v = values[i]?.[j] ?? null;
               const label = `${r} × ${c}: ${v === null ? 'not computed' : formatNumber(v, 3)}`;
-              if (v === null) return <span role="cell" key={c} className={`${styles.cell} ${styles.empty}`} title={label} aria-label={label} />;
-              const t = normalise(v, lo, hi);
-              const cellStyle = { background: sequentialColor(t), color: textOn(t) };
-              const href = cellHref?.(i, j);
-              const text = showValues ? formatNumber(v, 2) : '';
+              const t = v === null ? 0 : normalise(v, lo, hi);
+              const isSelected = selected?.row === i && selected?.column === j;
+              const classes = [
+                styles.cell,
+                v === null ? styles.empty : '',
+                isSelected ? styles.selected : '',
+                groups.has(j) ? styles.groupLeft : '',
+                groups.has(i) ? styles.groupTop : '',
+              ].join(' ');
+              const cellStyle = v === null ? undefined : { background: sequentialColor(t), color: textOn(t) };
+              const text = v !== null && withValues ? formatNumber(v, 2) : '';
+              if (!interactive) {
+                return (
+                  <span role="cell" key={`${j}-${c}`} className={classes} style={cellStyle} title={label} aria-label={label}>
+                    {text}
+                  </span>
+                );
+              }
               return (
-                <span role="cell" key={c} className={styles.cell} style={cellStyle} title={label}>
-                  {href ? (
-                    <a href={href} aria-label={label} style={{ color: 'inherit' }}>
-                      {text}
-                    </a>
-                  ) : (
-                    <span aria-label={label}>{text}</span>
-                  )}
+                <span role="gridcell" key={`${j}-${c}`} className={classes} style={cellStyle} aria-selected={isSelected}>
+                  <button
+                    type="button"
+                    data-cell={key(i, j)}
+                    tabIndex={stop.row === i && stop.column === j ? 0 : -1}
+                    aria-label={label}
+                    aria-disabled={v === null || undefined}
+                    title={label}
+                    onFocus={() => setFocus({ row: i, column: j })}
+                    onClick={() => v !== null && onSelect?.({ row: i, column: j })}
+                  >
+                    {text}
+                  </button>
                 </span>
               );
             })}
@@ -72,6 +134,7 @@ export function Heatmap({ rows, columns, values, rowTitle, columnTitle, domain, 
           <span className="num">{formatNumber(lo, 3)}</span>
           <span className={styles.ramp} aria-hidden="true" />
           <span className="num">{formatNumber(hi, 3)}</span>
+          {interactive && <span className="muted">Arrow keys move between cells; Enter opens a pair’s unit matches.</span>}
         </figcaption>
       )}
     </figure>

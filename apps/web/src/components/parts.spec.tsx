@@ -10,11 +10,11 @@ describe('Missing', () => {
     const html = renderToStaticMarkup(<Missing title="No statistics yet." advice={advice.activations('demo', 'cnn', 'v1')} />);
     expect(html).toContain('No statistics yet.');
     expect(html).toContain('npx microscope run activations demo --model cnn --version v1');
-    expect(html).not.toContain('still being built');
   });
-  it('warns when the producing job does not exist yet', () => {
-    const html = renderToStaticMarkup(<Missing title="No renders." advice={advice.visualize('demo', 'cnn', 'v1', 'conv1')} />);
-    expect(html).toContain('still being built');
+  it('offers the button that requests the missing work beside the command', () => {
+    const html = renderToStaticMarkup(<Missing title="No renders." advice={advice.visualize('demo', 'cnn', 'v1', 'conv1')} action={<button type="button">Render</button>} />);
+    expect(html).toContain('<button type="button">Render</button>');
+    expect(html).toContain('npx microscope render demo cnn@v1 conv1');
   });
 });
 

@@ -1,4 +1,18 @@
-import { checkpointMatrix, hasActiveJobs, jobFor, latestJobByCell, preferredDataset, statusCounts, type JobLike } from './jobs';
+import {
+  checkpointMatrix,
+  combinedProgress,
+  comparisonJobs,
+  comparisonsOf,
+  extractedVersionIds,
+  hasActiveJobs,
+  jobFor,
+  latestJobByCell,
+  latestLayerJob,
+  newlyEnded,
+  preferredDataset,
+  statusCounts,
+  type JobLike,
+} from './jobs';
 
 const job = (id: string, versionId: string, datasetId: string, createdAt: string, status: JobLike['status'] = 'succeeded', kind = 'activations'): JobLike => ({
   id,
@@ -66,5 +80,76 @@ describe('preferredDataset', () => {
   it('falls back to the first probe set, or none', () => {
     expect(preferredDataset({ ...detail, jobs: [] }, 'centernet', 'coco')).toBe('fashion');
     expect(preferredDataset({ ...detail, datasets: [], jobs: [] }, 'cnn', 'e1')).toBeNull();
+  });
+});
+
+const at = (minute: number) => `2025-01-01T00:${String(minute).padStart(2, '0')}:00Z`;
+const withParams = (id: string, kind: string, params: Partial<JobLike['params']>, minute: number, status: JobLike['status'] = 'succeeded', progress = 1): JobLike => ({
+  id,
+  kind,
+  status,
+  progress,
+  message: `${id} says`,
+  createdAt: at(minute),
+  updatedAt: at(minute),
+  params: { kind, ...params },
+});
+
+describe('jobs of one layer and one pair', () => {
+  const jobs = [
+    withParams('t-old', 'tuning', { versionId: 'v1', layer: 'conv1' }, 1, 'failed', 0),
+    withParams('t-new', 'tuning', { versionId: 'v1', layer: 'conv1' }, 2, 'running', 0.5),
+    withParams('t-other-layer', 'tuning', { versionId: 'v1', layer: 'conv2' }, 3),
+    withParams('d', 'dream', { versionId: 'v1', layer: 'conv1' }, 4),
+    withParams('ab', 'compare', { versionId: 'a', otherVersionId: 'b', datasetId: 'd1' }, 1),
+    withParams('ba', 'compare', { versionId: 'b', otherVersionId: 'a', datasetId: 'd1' }, 5, 'queued', 0),
+    withParams('ab-d2', 'compare', { versionId: 'a', otherVersionId: 'b', datasetId: 'd2' }, 6),
+    withParams('ac', 'compare', { versionId: 'a', otherVersionId: 'c', datasetId: 'd1' }, 7),
+  ];
+
+  it('finds the newest job of a kind for a layer of a version', () => {
+    expect(latestLayerJob(jobs, 'tuning', 'v1', 'conv1')?.id).toBe('t-new');
+    expect(latestLayerJob(jobs, 'dream', 'v1', 'conv1')?.id).toBe('d');
+    expect(latestLayerJob(jobs, 'visualize', 'v1', 'conv1')).toBeUndefined();
+    expect(latestLayerJob(jobs, 'tuning', undefined, 'conv1')).toBeUndefined();
+  });
+
+  it('finds the comparisons of a pair in either order, newest first, on one dataset when asked', () => {
+    expect(comparisonJobs(jobs, 'a', 'b', 'd1').map((j) => j.id)).toEqual(['ba', 'ab']);
+    expect(comparisonJobs(jobs, 'b', 'a').map((j) => j.id)).toEqual(['ab-d2', 'ba', 'ab']);
+    expect(comparisonJobs(jobs, 'a', undefined)).toEqual([]);
+    expect(comparisonsOf(jobs, 'a').map((j) => j.id)).toEqual(['ac', 'ab-d2', 'ba', 'ab']);
+  });
+});
+
+describe('extractedVersionIds', () => {
+  it('counts versions with a successful extraction on the dataset only', () => {
+    const jobs = [
+      withParams('1', 'activations', { versionId: 'v1', datasetId: 'd1' }, 1),
+      withParams('2', 'activations', { versionId: 'v2', datasetId: 'd1' }, 1, 'running', 0.3),
+      withParams('3', 'activations', { versionId: 'v3', datasetId: 'd2' }, 1),
+      withParams('4', 'visualize', { versionId: 'v4' }, 1),
+    ];
+    expect([...extractedVersionIds(jobs, 'd1')]).toEqual(['v1']);
+    expect([...extractedVersionIds(jobs, undefined)]).toEqual([]);
+  });
+});
+
+describe('watching requested work', () => {
+  it('reports the jobs that were active and have ended since', () => {
+    const now = [withParams('a', 'tuning', {}, 1), withParams('b', 'tuning', {}, 1, 'running', 0.2), withParams('c', 'tuning', {}, 1, 'failed', 0)];
+    expect(newlyEnded(new Set(['a', 'b']), now).map((j) => j.id)).toEqual(['a']);
+    expect(newlyEnded(new Set(), now)).toEqual([]);
+  });
+
+  it('sums several jobs into one line: the least finished status and the mean progress', () => {
+    expect(combinedProgress([])).toBeNull();
+    const one = combinedProgress([withParams('x', 'tuning', {}, 1, 'running', 0.4)]);
+    expect(one).toEqual({ status: 'running', progress: 0.4, message: 'x says', done: 0 });
+    const many = combinedProgress([withParams('x', 'compare', {}, 1), withParams('y', 'compare', {}, 1, 'queued', 0), withParams('z', 'compare', {}, 1, 'failed', 0)]);
+    expect(many?.status).toBe('queued');
+    expect(many?.progress).toBeCloseTo(1 / 3);
+    expect(many?.done).toBe(2);
+    expect(many?.message).toBe('2 of 3 done · z says');
   });
 });

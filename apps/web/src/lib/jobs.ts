@@ -9,7 +9,7 @@ export interface JobLike {
   message: string;
   createdAt: string;
   updatedAt: string;
-  params: { kind: string; versionId?: string; datasetId?: string };
+  params: { kind: string; versionId?: string; datasetId?: string; otherVersionId?: string; layer?: string };
 }
 
 export const isActive = (status: JobStatus) => status === 'queued' || status === 'running';
@@ -30,9 +30,70 @@ export function latestJobByCell<J extends JobLike>(jobs: readonly J[], kind: str
     if (job.kind !== kind || !job.params.versionId || !job.params.datasetId) continue;
     const key = cellKey(job.params.versionId, job.params.datasetId);
     const seen = latest.get(key);
-    if (!seen || job.createdAt > seen.createdAt || (job.createdAt === seen.createdAt && job.updatedAt > seen.updatedAt)) latest.set(key, job);
+    if (!seen || isNewer(job, seen)) latest.set(key, job);
   }
   return latest;
+}
+
+/** Created later, or created together and updated later (a forced rerun supersedes the earlier run). */
+function isNewer(job: JobLike, than: JobLike): boolean {
+  return job.createdAt > than.createdAt || (job.createdAt === than.createdAt && job.updatedAt > than.updatedAt);
+}
+
+/** The newest job that matches, if any. */
+export function latestJob<J extends JobLike>(jobs: readonly J[], match: (job: J) => boolean): J | undefined {
+  let latest: J | undefined;
+  for (const job of jobs) if (match(job) && (!latest || isNewer(job, latest))) latest = job;
+  return latest;
+}
+
+/** The newest job of a kind (visualize, dream, tuning) for one layer of a version. */
+export function latestLayerJob<J extends JobLike>(jobs: readonly J[], kind: string, versionId: string | undefined, layer: string): J | undefined {
+  return versionId ? latestJob(jobs, (j) => j.kind === kind && j.params.versionId === versionId && j.params.layer === layer) : undefined;
+}
+
+/** Comparison jobs of a pair of versions, in either order (and on one dataset when given), newest first. */
+export function comparisonJobs<J extends JobLike>(jobs: readonly J[], versionA: string | undefined, versionB: string | undefined, datasetId?: string): J[] {
+  if (!versionA || !versionB) return [];
+  return jobs
+    .filter((j) => {
+      if (j.kind !== 'compare' || (datasetId && j.params.datasetId !== datasetId)) return false;
+      const { versionId, otherVersionId } = j.params;
+      return (versionId === versionA && otherVersionId === versionB) || (versionId === versionB && otherVersionId === versionA);
+    })
+    .sort((x, y) => (isNewer(x, y) ? -1 : isNewer(y, x) ? 1 : 0));
+}
+
+/** Comparison jobs that involve a version (with any other), newest first. */
+export function comparisonsOf<J extends JobLike>(jobs: readonly J[], versionId: string | undefined): J[] {
+  if (!versionId) return [];
+  return jobs.filter((j) => j.kind === 'compare' && (j.params.versionId === versionId || j.params.otherVersionId === versionId)).sort((x, y) => (isNewer(x, y) ? -1 : isNewer(y, x) ? 1 : 0));
+}
+
+/**
+ * Versions whose activations on a dataset are extracted: a comparison needs them, and refuses to run without.
+ * A version counts once any activations job of it on the dataset has succeeded.
+ */
+export function extractedVersionIds(jobs: readonly JobLike[], datasetId: string | undefined): Set<string> {
+  const ids = new Set<string>();
+  for (const j of jobs) if (j.kind === 'activations' && j.status === 'succeeded' && j.params.datasetId === datasetId && j.params.versionId) ids.add(j.params.versionId);
+  return ids;
+}
+
+/** Jobs that were queued or running before (`wasActive`) and have ended now: the moment to reload what they make. */
+export function newlyEnded<J extends JobLike>(wasActive: ReadonlySet<string>, jobs: readonly J[]): J[] {
+  return jobs.filter((j) => wasActive.has(j.id) && !isActive(j.status));
+}
+
+/** Several jobs as one line: the least finished status, the mean progress, and the message of one still moving. */
+export function combinedProgress(jobs: readonly JobLike[]): { status: JobStatus; progress: number; message: string; done: number } | null {
+  if (!jobs.length) return null;
+  const order: JobStatus[] = ['running', 'queued', 'failed', 'succeeded'];
+  const status = order.find((s) => jobs.some((j) => j.status === s))!;
+  const progress = jobs.reduce((sum, j) => sum + (j.status === 'succeeded' ? 1 : j.progress), 0) / jobs.length;
+  const done = jobs.filter((j) => !isActive(j.status)).length;
+  const moving = jobs.find((j) => j.status === 'running') ?? jobs.find((j) => j.status === 'failed') ?? jobs[0];
+  return { status, progress, message: jobs.length === 1 ? moving.message : `${done} of ${jobs.length} done${moving.message ? ` · ${moving.message}` : ''}`, done };
 }
 
 export function jobFor<J extends JobLike>(latest: Map<string, J>, versionId: string, datasetId: string): J | undefined {

@@ -23,6 +23,10 @@ describe('routes', () => {
 
   it('puts study tools under a segment no model can be named', () => {
     expect(routes.compare('demo', 'a@1', 'b@2')).toBe('/studies/demo/-/compare?a=a%401&b=b%402');
+    expect(routes.compare('demo', 'a@1', 'b@2', { metric: 'svcca', layer: 'conv/1', other: 'conv2' })).toBe(
+      '/studies/demo/-/compare?a=a%401&b=b%402&metric=svcca&layer=conv%2F1&other=conv2',
+    );
+    expect(routes.compare('demo', undefined, undefined, { scope: 'study', metric: 'cka' })).toBe('/studies/demo/-/compare?scope=study&metric=cka');
     expect(routes.upload('demo', 'dataset')).toBe('/studies/demo/-/upload?kind=dataset');
   });
 

@@ -15,6 +15,15 @@ export interface UnitPath extends LayerPath {
   unit: number;
 }
 
+/** What the compare page shows besides its two versions; every part is in its permalink. */
+export interface CompareQuery {
+  scope?: 'study';
+  metric?: string;
+  layer?: string;
+  other?: string;
+  dataset?: string;
+}
+
 const seg = (s: string) => encodeURIComponent(s);
 
 /** Appends query parameters, skipping empty ones. */
@@ -33,7 +42,9 @@ export const routes = {
     withQuery(`/studies/${seg(p.study)}/${seg(p.model)}/${seg(p.version)}/${seg(p.layer)}`, query),
   unit: (p: UnitPath, dataset?: string) =>
     withQuery(`/studies/${seg(p.study)}/${seg(p.model)}/${seg(p.version)}/${seg(p.layer)}/${p.unit}`, { dataset }),
-  compare: (study: string, a?: string, b?: string) => withQuery(`/studies/${seg(study)}/-/compare`, { a, b }),
+  /** Two versions (`a` rows, `b` columns; `layer` × `other` the chosen cell), or with scope "study" every version. */
+  compare: (study: string, a?: string, b?: string, view: CompareQuery = {}) =>
+    withQuery(`/studies/${seg(study)}/-/compare`, { scope: view.scope, a, b, metric: view.metric, layer: view.layer, other: view.other, dataset: view.dataset }),
   upload: (study: string, kind?: 'model' | 'dataset') => withQuery(`/studies/${seg(study)}/-/upload`, { kind }),
   /** An image from the object store, through the dashboard's own origin (proxied to the API). */
   blob: (key: string) => `/blobs/${key.split('/').map(seg).join('/')}`,
