@@ -7,8 +7,8 @@ import { ended, requestActivations, waitForJob } from './study';
 /**
  * Messages that fail validation, published where the apps consume — the jobs topic (render) and the activations topic
  * (analytics) — under the key of a real model version, so that they sit in the same partition as that version's next
- * job. Each is retried (render: 3 attempts, analytics: 5) and then published to the dead-letter topic with its error;
- * the consumer goes on, and the valid job queued behind them completes.
+ * job. No retry can mend them, so each goes to the dead-letter topic at its first attempt, with its error; the
+ * consumer goes on, and the valid job queued behind them completes.
  */
 jest.setTimeout(15 * MINUTE);
 
@@ -64,7 +64,7 @@ describeWithServers('a message that fails validation', (servers) => {
     expect(done).toMatchObject({ status: 'succeeded', progress: 1 });
     const jobSeconds = (Date.now() - started) / 1000;
 
-    // Render dead-letters before the job starts; analytics only after its 5 attempts, before the job's batches.
+    // Render and analytics dead-letter them before the job's first message reaches either.
     const letters = (await cluster.kafka.readSince(Topics.deadLetter, deadLettersBefore)).map((m) => {
       const parsed = parseMessage(m.value);
       if (parsed.type !== 'dead-letter') throw new Error(`a ${parsed.type} message on the dead-letter topic`);
@@ -80,9 +80,9 @@ describeWithServers('a message that fails validation', (servers) => {
       // Once per group: a consumer that moved on does not see the message again.
       expect(new Set(found.map((l) => l.letter.group)).size).toBe(found.length);
     };
-    expectDeadLettered(poison.notJson.value, Topics.jobs, 'render', 3, /^SyntaxError: .*JSON/);
-    expectDeadLettered(poison.badJob.value, Topics.jobs, 'render', 3, /^ZodError: [\s\S]*"id"/);
-    expectDeadLettered(poison.badBatch.value, Topics.activations, 'analytics', 5, /^ZodError: [\s\S]*expected 8 values \(images × units\), got 3/);
+    expectDeadLettered(poison.notJson.value, Topics.jobs, 'render', 1, /^InvalidMessageError: not JSON/);
+    expectDeadLettered(poison.badJob.value, Topics.jobs, 'render', 1, /^InvalidMessageError: a "job.requested" payload that fails its schema: [\s\S]*id/);
+    expectDeadLettered(poison.badBatch.value, Topics.activations, 'analytics', 1, /^InvalidMessageError: a "activations.batch" payload [\s\S]*expected 8 values \(images × units\), got 3/);
     // Nothing of the valid job was dead-lettered.
     expect(letters.filter((l) => l.letter.value.includes(jobId))).toEqual([]);
 

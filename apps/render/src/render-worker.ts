@@ -1,4 +1,4 @@
-import { isMicroscopeError, MicroscopeError, parseMessage, Topics, type Job } from '@microscope/contracts';
+import { InvalidMessageError, isMicroscopeError, MicroscopeError, parseMessage, Topics, type Job } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import type { Logger } from '@microscope/platform';
 import type { BlobStore, Bus, IncomingMessage, Subscription, Warehouse } from '@microscope/storage';
@@ -38,7 +38,7 @@ export function createRenderWorker(options: RenderOptions) {
 
   async function handle(message: IncomingMessage): Promise<void> {
     const parsed = parseMessage(message.value);
-    if (parsed.type !== 'job.requested') throw new Error(`unexpected message type ${parsed.type} on ${Topics.jobs}`);
+    if (parsed.type !== 'job.requested') throw new InvalidMessageError(`unexpected message type ${parsed.type} on ${Topics.jobs}`);
     const job: Job = parsed.payload;
     // Comparisons are analytics' work; every group sees every job, each runs its own kinds.
     if (job.params.kind === 'compare') return;

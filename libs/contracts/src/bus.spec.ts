@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeFloat32, decodeUint16, encodeFloat32, encodeUint16, envelope, parseMessage, type ActivationBatch } from './bus';
+import { decodeFloat32, decodeUint16, encodeFloat32, encodeUint16, envelope, InvalidMessageError, isInvalidMessage, parseMessage, type ActivationBatch } from './bus';
 
 const batch = (): ActivationBatch => ({
   jobId: randomUUID(),
@@ -32,14 +32,24 @@ describe('bus envelope', () => {
   });
 
   it('names what is wrong with a malformed message', () => {
-    expect(() => parseMessage('not json')).toThrow(SyntaxError);
+    expect(() => parseMessage('not json')).toThrow(/^not JSON \(/);
+    expect(() => parseMessage('{"type": 3}')).toThrow(/not a message envelope: [\s\S]*type/);
     expect(() => parseMessage(JSON.stringify({ type: 'nope', version: 1, id: 'a', occurredAt: new Date().toISOString(), payload: {} }))).toThrow(
       /unknown message type "nope"/,
     );
     const future = { ...envelope('activations.batch', batch(), 'a'), version: 2 };
     expect(() => parseMessage(JSON.stringify(future))).toThrow(/version 2 is not supported/);
     const broken = { ...envelope('activations.batch', batch(), 'a'), payload: { ...batch(), argmaxX: 'not base64!' } };
-    expect(() => parseMessage(JSON.stringify(broken))).toThrow(/base64/);
+    expect(() => parseMessage(JSON.stringify(broken))).toThrow(/"activations.batch" payload that fails its schema: [\s\S]*base64/);
+    // Every one of them is an InvalidMessageError, which buses dead-letter without retrying.
+    for (const raw of ['not json', JSON.stringify(future), JSON.stringify(broken)]) {
+      expect(() => parseMessage(raw)).toThrow(InvalidMessageError);
+      try {
+        parseMessage(raw);
+      } catch (e) {
+        expect(isInvalidMessage(e)).toBe(true);
+      }
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './ids';
+import { MicroscopeError } from './errors';
 import { Job, JobStatus } from './jobs';
 
 /** Topic names. Keys are model-version ids wherever a version is involved, so one version's messages stay in order. */
@@ -121,13 +122,34 @@ export function envelope<T extends MessageType>(type: T, payload: PayloadOf<T>, 
   return { type, version: spec.version, id, occurredAt: now.toISOString(), payload: spec.payload.parse(payload) };
 }
 
-/** Parses raw message bytes into a typed message, or throws a ZodError / SyntaxError naming what is wrong. */
+/**
+ * A message that no retry can process: not JSON, not an envelope, an unknown type or version, a payload that fails
+ * its schema, or a valid message on a topic that does not carry its type. Buses dead-letter it at once.
+ */
+export class InvalidMessageError extends MicroscopeError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INVALID_INPUT', message, options);
+    this.name = 'InvalidMessageError';
+  }
+}
+export const isInvalidMessage = (e: unknown): e is InvalidMessageError => e instanceof InvalidMessageError;
+
+/** Parses raw message bytes into a typed message, or throws an InvalidMessageError naming what is wrong. */
 export function parseMessage(raw: string): { [T in MessageType]: { type: T; envelope: Envelope; payload: PayloadOf<T> } }[MessageType] {
-  const env = Envelope.parse(JSON.parse(raw));
-  if (!(env.type in MessageTypes)) throw new Error(`unknown message type "${env.type}"`);
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (e) {
+    throw new InvalidMessageError(`not JSON (${(e as Error).message})`, { cause: e });
+  }
+  const parsed = Envelope.safeParse(json);
+  if (!parsed.success) throw new InvalidMessageError(`not a message envelope: ${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+  const env = parsed.data;
+  if (!(env.type in MessageTypes)) throw new InvalidMessageError(`unknown message type "${env.type}"`);
   const type = env.type as MessageType;
   const spec = MessageTypes[type];
-  if (env.version !== spec.version) throw new Error(`message type "${type}" version ${env.version} is not supported (expected ${spec.version})`);
-  const payload = spec.payload.parse(env.payload);
-  return { type, envelope: env, payload } as never;
+  if (env.version !== spec.version) throw new InvalidMessageError(`message type "${type}" version ${env.version} is not supported (expected ${spec.version})`);
+  const payload = spec.payload.safeParse(env.payload);
+  if (!payload.success) throw new InvalidMessageError(`a "${type}" payload that fails its schema: ${z.prettifyError(payload.error)}`, { cause: payload.error });
+  return { type, envelope: env, payload: payload.data } as never;
 }

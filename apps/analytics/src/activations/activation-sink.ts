@@ -1,4 +1,4 @@
-import { decodeFloat32, decodeUint16, envelope, MicroscopeError, parseMessage, Topics, type ActivationBatch, type ActivationsCompleted } from '@microscope/contracts';
+import { decodeFloat32, decodeUint16, envelope, InvalidMessageError, MicroscopeError, parseMessage, Topics, type ActivationBatch, type ActivationsCompleted } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import type { Logger } from '@microscope/platform';
 import type { Bus, IncomingMessage, Subscription, Warehouse } from '@microscope/storage';
@@ -61,7 +61,7 @@ export function createActivationSink(
   async function handle(message: IncomingMessage): Promise<void> {
     const parsed = parseMessage(message.value);
     if (parsed.type === 'activations.batch') return storeBatch(parsed.payload);
-    if (parsed.type !== 'activations.completed') throw new Error(`unexpected message type ${parsed.type} on ${Topics.activations}`);
+    if (parsed.type !== 'activations.completed') throw new InvalidMessageError(`unexpected message type ${parsed.type} on ${Topics.activations}`);
     try {
       await complete(parsed.payload, parsed.envelope.id);
     } catch (e) {

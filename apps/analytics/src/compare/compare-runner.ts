@@ -1,4 +1,4 @@
-import { isMicroscopeError, MicroscopeError, parseMessage, Topics, type CompareJobParams, type Job, type Layer } from '@microscope/contracts';
+import { InvalidMessageError, isMicroscopeError, MicroscopeError, parseMessage, Topics, type CompareJobParams, type Job, type Layer } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
 import { fastestCrossProduct, type CrossProduct } from '@microscope/engine';
 import type { Logger } from '@microscope/platform';
@@ -49,7 +49,7 @@ export function createCompareRunner(options: CompareRunnerOptions) {
 
   async function handle(message: IncomingMessage): Promise<void> {
     const parsed = parseMessage(message.value);
-    if (parsed.type !== 'job.requested') throw new Error(`unexpected message type ${parsed.type} on ${Topics.jobs}`);
+    if (parsed.type !== 'job.requested') throw new InvalidMessageError(`unexpected message type ${parsed.type} on ${Topics.jobs}`);
     const job: Job = parsed.payload;
     if (job.params.kind !== 'compare') return; // render's work
     const params = job.params;

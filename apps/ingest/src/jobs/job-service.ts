@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   envelope,
+  InvalidMessageError,
   parseMessage,
   Topics,
   type Job,
@@ -47,7 +48,7 @@ export class JobService {
       group: 'ingest.progress',
       handler: async (message) => {
         const parsed = parseMessage(message.value);
-        if (parsed.type !== 'job.progress') throw new Error(`unexpected message type ${parsed.type} on ${Topics.progress}`);
+        if (parsed.type !== 'job.progress') throw new InvalidMessageError(`unexpected message type ${parsed.type} on ${Topics.progress}`);
         await this.record(parsed.payload);
       },
     });

@@ -203,6 +203,44 @@ export function describeBusContract(name: string, factory: () => Promise<BusHarn
     );
 
     it(
+      'dead-letters a message the handler finds invalid at once, without retrying it',
+      async () => {
+        const topic = await newTopic(bus);
+        const group = uniqueName('g');
+        await bus.ensureTopics([Topics.deadLetter]);
+        const letters: string[] = [];
+        await subscribe({
+          topic: Topics.deadLetter,
+          group: uniqueName('dlq-reader'),
+          handler: async (m) => {
+            const parsed = parseMessage(m.value);
+            if (parsed.type === 'dead-letter' && parsed.payload.topic === topic) letters.push(`${parsed.payload.attempts} ${parsed.payload.error}`);
+          },
+        });
+        const attempts: number[] = [];
+        const handled: string[] = [];
+        await subscribe({
+          topic,
+          group,
+          maxAttempts: 5,
+          retryDelayMs: 50,
+          handler: async (m) => {
+            if (m.value === 'not json') {
+              attempts.push(m.attempt);
+              parseMessage(m.value);
+            }
+            handled.push(m.value);
+          },
+        });
+        await bus.publish(topic, [{ key: 'k', value: 'not json' }, { key: 'k', value: 'fine' }]);
+        await waitFor(() => handled.includes('fine') && letters.length > 0, timeoutMs, 'the next message and the dead letter');
+        expect(attempts).toEqual([1]);
+        expect(letters).toEqual([expect.stringMatching(/^1 InvalidMessageError: not JSON/)]);
+      },
+      timeoutMs * 2,
+    );
+
+    it(
       "hands a closed consumer's unacknowledged message to the group's next consumer",
       async () => {
         const topic = await newTopic(bus);

@@ -1,4 +1,4 @@
-import { MicroscopeError, Topics, envelope, type TopicName } from '@microscope/contracts';
+import { isInvalidMessage, MicroscopeError, Topics, envelope, type TopicName } from '@microscope/contracts';
 import {
   CompressionTypes,
   Kafka,
@@ -452,7 +452,7 @@ class KafkaSubscription implements Subscription {
     for (;;) {
       const previous = this.failures.get(id);
       // Every attempt already failed (the dead-letter publish itself failed and the batch is being redelivered).
-      if (previous && previous.attempts >= maxAttempts) {
+      if (previous && (previous.attempts >= maxAttempts || isInvalidMessage(previous.error))) {
         await this.bus.deadLetter(incoming, this.spec.group, previous.error, previous.attempts);
         this.failures.delete(id);
         return 'acknowledged';
@@ -466,7 +466,8 @@ class KafkaSubscription implements Subscription {
       } catch (error) {
         this.failures.set(id, { attempts: attempt, error: error ?? new Error('handler rejected without a reason') });
       }
-      if (attempt >= maxAttempts) continue; // to the dead-letter branch above
+      // To the dead-letter branch above: every attempt failed, or no attempt can succeed.
+      if (attempt >= maxAttempts || isInvalidMessage(this.failures.get(id)!.error)) continue;
       const delay = Math.min(retryDelayMs * 2 ** (attempt - 1), this.bus.options.maxRetryDelayMs);
       await this.whileBeating(heartbeat, lost, () => abortableSleep(delay, this.stop.signal));
       if (this.stop.signal.aborted || lost.value) return 'abandoned';

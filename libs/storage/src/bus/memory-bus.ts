@@ -1,4 +1,4 @@
-import { MicroscopeError, Topics, envelope, type TopicName } from '@microscope/contracts';
+import { isInvalidMessage, MicroscopeError, Topics, envelope, type TopicName } from '@microscope/contracts';
 import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus';
 import { BusJournal, type JournalRecord, type OffsetTable } from './bus-journal';
 import { partitionForKey } from './partition-for-key';
@@ -283,7 +283,7 @@ export class MemoryBus implements Bus {
         const error = await consumer.invoke({ topic: log.name, key: message.key, value: message.value, partition: p, offset: String(offset), attempt });
         if (error === undefined) {
           this.commit(log, group, p, offset + 1);
-        } else if (attempt >= consumer.maxAttempts) {
+        } else if (attempt >= consumer.maxAttempts || isInvalidMessage(error)) {
           await this.deadLetter(log, group, p, offset, message, error, attempt);
           this.commit(log, group, p, offset + 1);
         } else {
