@@ -16,8 +16,9 @@ describe('storageConfigFromEnv', () => {
   });
 
   it('reads the distributed settings', () => {
-    const config = storageConfigFromEnv({ MICROSCOPE_BUS: 'kafka', MICROSCOPE_KAFKA_BROKERS: 'a:9092, b:9092', MICROSCOPE_BUS_PARTITIONS: '8' });
+    const config = storageConfigFromEnv({ MICROSCOPE_BUS: 'kafka', MICROSCOPE_KAFKA_BROKERS: 'a:9092, b:9092', MICROSCOPE_BUS_PARTITIONS: '8', MICROSCOPE_KAFKA_NAMESPACE: 'lab-staging' });
     expect(config.MICROSCOPE_KAFKA_BROKERS).toEqual(['a:9092', 'b:9092']);
+    expect(config.MICROSCOPE_KAFKA_NAMESPACE).toBe('lab-staging');
     expect(config.MICROSCOPE_BUS_PARTITIONS).toBe(8);
   });
 

@@ -37,6 +37,8 @@ export const StorageConfig = z.object({
     .default('127.0.0.1:9092')
     .transform((list) => list.split(',').map((b) => b.trim()).filter((b) => b.length > 0)),
   MICROSCOPE_KAFKA_CLIENT_ID: z.string().min(1).default('microscope'),
+  /** Prefix of this deployment's topics and consumer groups, when several share one Kafka cluster. */
+  MICROSCOPE_KAFKA_NAMESPACE: z.string().optional(),
   MICROSCOPE_KAFKA_REBALANCE_TIMEOUT_MS: z.coerce.number().int().positive().default(600_000),
   /** The S3 host browsers reach, where it differs from the one the apps use (presigned URLs are signed for it). */
   MICROSCOPE_S3_PUBLIC_ENDPOINT: z.string().url().optional(),
@@ -94,6 +96,7 @@ export const storageBackends = {
       new KafkaBus({
         brokers: config.MICROSCOPE_KAFKA_BROKERS,
         clientId: config.MICROSCOPE_KAFKA_CLIENT_ID,
+        namespace: config.MICROSCOPE_KAFKA_NAMESPACE,
         partitions: config.MICROSCOPE_BUS_PARTITIONS,
         // A render job holds its message while it works (minutes for a large model): a shorter rebalance timeout
         // would hand the job to another worker whenever one joins or leaves.

@@ -110,6 +110,26 @@ if (!brokers?.length) {
       expect(attempts).toEqual([1]); // not taken away and redelivered mid-way
     }, 60_000);
 
+    it('keeps namespaced deployments on one cluster apart: own topics, own groups, bare names in its API', async () => {
+      const namespace = `lab-${randomUUID().slice(0, 8)}`;
+      const staging = newBus({ namespace: `${namespace}-staging` });
+      const production = newBus({ namespace: `${namespace}-production` });
+      const topic = topicName();
+      const seen: Record<string, string[]> = { staging: [], production: [] };
+      for (const [name, bus] of [['staging', staging], ['production', production]] as const) {
+        await bus.subscribe({ topic, group: 'render', handler: async (m) => void seen[name].push(`${m.topic} ${m.value}`) });
+      }
+      await staging.publish(topic, [{ key: 'k', value: 'for staging' }]);
+      await production.publish(topic, [{ key: 'k', value: 'for production' }]);
+      await waitFor(async () => (await staging.drained(topic, 'render')) && (await production.drained(topic, 'render')) && seen.staging.length + seen.production.length === 2, 30_000, 'both deployments to handle their message');
+      expect(seen).toEqual({ staging: [`${topic} for staging`], production: [`${topic} for production`] });
+      const onCluster = (await admin.listTopics()).filter((t) => t.endsWith(topic)).sort();
+      expect(onCluster).toEqual([`${namespace}-production.${topic}`, `${namespace}-staging.${topic}`]);
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(namespace)).sort();
+      expect(groups).toEqual([`${namespace}-production.render`, `${namespace}-staging.render`]);
+      expect(() => newBus({ namespace: 'no spaces' })).toThrow(/Kafka namespace/);
+    }, 60_000);
+
     it('refuses a malformed broker list and reports an unreachable broker as UNAVAILABLE', async () => {
       expect(() => new KafkaBus({ brokers: ['localhost'] })).toThrow(/host:port/);
       const unreachable = new KafkaBus({ brokers: ['127.0.0.1:1'], clientRetry: { retries: 1, initialRetryTimeMs: 100, maxRetryTimeMs: 200 } });

@@ -17,6 +17,12 @@ export interface KafkaBusOptions {
   /** Bootstrap brokers, "host:port". */
   brokers: string[];
   clientId?: string;
+  /**
+   * Prefix of every topic and consumer group on the cluster ("<namespace>.<name>"), so that several deployments (a
+   * lab's staging and production, parallel CI runs) can share one Kafka cluster without seeing each other's work.
+   * Messages, dead letters and this API keep the bare names. Default: none.
+   */
+  namespace?: string;
   /** Partitions of each topic this bus creates (default 4). Existing topics keep theirs. */
   partitions?: number;
   /** Largest message a created topic accepts (default 8 MiB; activation batches of wide layers are big). */
@@ -88,7 +94,8 @@ const DEFAULTS = {
  */
 export class KafkaBus implements Bus {
   readonly kind = 'kafka';
-  readonly options: Required<Omit<KafkaBusOptions, 'onWarning' | 'clientLogLevel'>>;
+  readonly options: Required<Omit<KafkaBusOptions, 'onWarning' | 'clientLogLevel' | 'namespace'>>;
+  private readonly namespace: string | undefined;
   readonly warn: (message: string, details: Record<string, unknown>) => void;
   readonly kafka: Kafka;
   private producer: Promise<Producer> | null = null;
@@ -103,6 +110,10 @@ export class KafkaBus implements Bus {
     }
     const merged = { ...DEFAULTS, compress: false, ...definedOnly(options) };
     this.options = { ...merged, joinTimeoutMs: merged.joinTimeoutMs ?? merged.rebalanceTimeoutMs + 30_000 } as KafkaBus['options'];
+    if (options.namespace !== undefined && !/^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$/.test(options.namespace)) {
+      throw new MicroscopeError('INVALID_INPUT', `a Kafka namespace is 1 to 100 letters, digits, ".", "_" or "-", got ${JSON.stringify(options.namespace)}`);
+    }
+    this.namespace = options.namespace;
     if (!Number.isInteger(this.options.partitions) || this.options.partitions < 1) {
       throw new MicroscopeError('INVALID_INPUT', `partitions must be a positive integer, got ${options.partitions}`);
     }
@@ -135,7 +146,7 @@ export class KafkaBus implements Bus {
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((topic) => ({
-          topic,
+          topic: this.onCluster(topic),
           numPartitions: this.options.partitions,
           configEntries: [{ name: 'max.message.bytes', value: String(this.options.maxMessageBytes) }],
         })),
@@ -158,7 +169,7 @@ export class KafkaBus implements Bus {
     const producer = await this.producerClient();
     try {
       await producer.send({
-        topic,
+        topic: this.onCluster(topic),
         compression: this.options.compress ? CompressionTypes.GZIP : CompressionTypes.None,
         messages: messages.map((m) => ({ key: m.key, value: m.value })),
       });
@@ -197,14 +208,14 @@ export class KafkaBus implements Bus {
     const admin = await this.adminClient();
     let ends: Array<{ partition: number; high: string; low: string }>;
     try {
-      ends = await admin.fetchTopicOffsets(topic);
+      ends = await admin.fetchTopicOffsets(this.onCluster(topic));
     } catch (error) {
       if (errorType(error) === 'UNKNOWN_TOPIC_OR_PARTITION') return true; // nothing was ever published
       throw unavailable(`reading the offsets of ${topic}`, error);
     }
     let committed: Map<number, bigint>;
     try {
-      const [forTopic] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const [forTopic] = await admin.fetchOffsets({ groupId: this.onCluster(group), topics: [this.onCluster(topic)] });
       committed = new Map((forTopic?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
     } catch (error) {
       throw unavailable(`reading the committed offsets of group ${group}`, error);
@@ -214,6 +225,11 @@ export class KafkaBus implements Bus {
       const offset = committed.get(partition) ?? -1n;
       return offset < 0n ? BigInt(high) <= BigInt(low) : offset >= BigInt(high);
     });
+  }
+
+  /** A topic's or group's name on the cluster: with the namespace prefix, when there is one. */
+  onCluster(name: string): string {
+    return this.namespace ? `${this.namespace}.${name}` : name;
   }
 
   async close(): Promise<void> {
@@ -300,7 +316,7 @@ class KafkaSubscription implements Subscription {
   async start(): Promise<void> {
     const { options } = this.bus;
     const consumer = this.bus.kafka.consumer({
-      groupId: this.spec.group,
+      groupId: this.bus.onCluster(this.spec.group),
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: options.heartbeatIntervalMs,
       rebalanceTimeout: options.rebalanceTimeoutMs,
@@ -325,7 +341,7 @@ class KafkaSubscription implements Subscription {
     joined.catch(() => undefined); // awaited below; a failure before then must not count as unhandled
     try {
       await consumer.connect();
-      await consumer.subscribe({ topics: [this.spec.topic], fromBeginning: true });
+      await consumer.subscribe({ topics: [this.bus.onCluster(this.spec.topic)], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -353,7 +369,7 @@ class KafkaSubscription implements Subscription {
   }
 
   private async handleBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload): Promise<void> {
-    const topic = batch.topic as TopicName;
+    const { topic } = this.spec; // one topic per subscription; batch.topic carries the namespace
     try {
       for (const message of batch.messages) {
         if (!isRunning() || isStale() || this.stop.signal.aborted) return;
@@ -387,7 +403,7 @@ class KafkaSubscription implements Subscription {
     const sent = new Map(this.pendingCommits);
     this.pendingCommits.clear();
     const partitions = [...sent].map(([partition, offset]) => ({ partition, offset }));
-    this.committing = this.commit({ topics: [{ topic: this.spec.topic, partitions }] })
+    this.committing = this.commit({ topics: [{ topic: this.bus.onCluster(this.spec.topic), partitions }] })
       .then(
         () => {
           this.commitError = null;
