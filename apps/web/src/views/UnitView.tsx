@@ -14,6 +14,10 @@ import { argmaxBox } from '../lib/geometry';
 import { routes, versionRef, type UnitPath } from '../lib/routes';
 import type { UnitDetail } from '../trpc/api';
 import { useTRPC } from '../trpc/react';
+import { useStudyJobs } from '../hooks/useStudyJobs';
+import { UnitMatches } from './UnitMatches';
+import { UnitTrajectory } from './UnitTrajectory';
+import { UnitTuning } from './UnitTuning';
 import styles from '../app/pages.module.css';
 
 type Stats = UnitDetail['stats'][number];
@@ -25,6 +29,9 @@ export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }
   const unit = useQuery(trpc.units.get.queryOptions({ ...ref, layer: path.layer, unit: path.unit, dataset }));
   const renders = useQuery(trpc.renders.list.queryOptions({ ...ref, layer: path.layer, unit: path.unit }));
   const study = useQuery(trpc.studies.get.queryOptions({ study: path.study }));
+  const versionId = study.data?.models.find((m) => m.name === path.model)?.versions.find((v) => v.label === path.version)?.id;
+  // Refreshed while tuning, comparison or render work runs, so the sections below follow it.
+  const jobs = useStudyJobs(path.study, (j) => j.kind === 'tuning' || j.kind === 'compare' || j.kind === 'visualize');
   const unitCount = unit.data?.layer.unitCount;
   const prev = path.unit > 0 ? routes.unit({ ...path, unit: path.unit - 1 }, dataset) : null;
   const next = unitCount !== undefined && path.unit + 1 < unitCount ? routes.unit({ ...path, unit: path.unit + 1 }, dataset) : null;
@@ -62,8 +69,6 @@ export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }
   if (!unit.data) return crumbs;
   const data = unit.data;
   const byPooling = new Map(data.stats.map((s) => [s.pooling, s]));
-  const siblings = study.data?.models.find((m) => m.name === path.model)?.versions ?? [];
-  const otherModels = (study.data?.models ?? []).filter((m) => m.name !== path.model);
 
   return (
     <>
@@ -174,38 +179,9 @@ export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }
         )}
       </Section>
 
-      <div className={styles.placeholders}>
-        <Section title="Tuning curves">
-          <Missing compact title="No tuning curves for this unit yet." advice={advice.tuning(path.study, path.model, path.version, path.layer)} />
-        </Section>
-        <Section title="Best matches in other models">
-          <Missing compact title={`Matches against ${otherModels.length ? otherModels.map((m) => m.name).join(', ') : 'other models'}: not computed yet.`} advice={advice.compare(path.study)} />
-        </Section>
-        <Section title="Across versions" aside={siblings.length ? `${siblings.length} versions of ${path.model}` : undefined}>
-          {siblings.length > 1 ? (
-            <div style={{ display: 'grid', gap: 10 }}>
-              <div className={styles.chips} role="list" aria-label={`Unit ${path.unit} in each version of ${path.model}`}>
-                {[...siblings]
-                  .sort((a, b) => a.ordinal - b.ordinal)
-                  .map((v) => (
-                    <Link
-                      role="listitem"
-                      key={v.id}
-                      href={routes.unit({ ...path, version: v.label }, dataset)}
-                      className={`${styles.chip} ${v.label === path.version ? styles.chipCurrent : ''}`}
-                      aria-current={v.label === path.version ? 'page' : undefined}
-                    >
-                      {v.label}
-                    </Link>
-                  ))}
-              </div>
-              <Missing compact title="The unit’s trajectory (how it changes between checkpoints) needs the comparison job." advice={advice.compare(path.study)} />
-            </div>
-          ) : (
-            <Missing compact title="This model has a single version." />
-          )}
-        </Section>
-      </div>
+      <UnitTuning path={path} versionId={versionId} jobs={jobs.data ?? []} />
+      <UnitMatches path={path} dataset={data.dataset} detail={study.data} versionId={versionId} jobs={jobs.data ?? []} />
+      <UnitTrajectory path={path} dataset={data.dataset} detail={study.data} jobs={jobs.data ?? []} />
     </>
   );
 }

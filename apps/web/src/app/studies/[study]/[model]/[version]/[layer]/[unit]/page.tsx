@@ -27,6 +27,9 @@ export default async function UnitPage({ params, searchParams }: { params: Param
     trpc.units.get.queryOptions({ ...ref, layer: path.layer, unit: path.unit, dataset }),
     trpc.renders.list.queryOptions({ ...ref, layer: path.layer, unit: path.unit }),
     trpc.studies.get.queryOptions({ study: path.study }),
+    trpc.jobs.list.queryOptions({ study: path.study }),
+    trpc.tuning.forUnit.queryOptions({ ...ref, layer: path.layer, unit: path.unit }),
+    ...(dataset ? [trpc.compare.unitMatches.queryOptions({ ...ref, layer: path.layer, unit: path.unit, dataset, k: 3 })] : []),
   );
   return (
     <HydrateClient>
