@@ -11,15 +11,16 @@ import { ProgressBar, StatusBadge } from './JobStatus';
 import styles from './ui.module.css';
 
 /** Several jobs (or one) as one live line: status, progress bar, percentage and the worker's latest message. */
-export function JobProgress({ jobs, label }: { jobs: readonly JobLike[]; label: string }) {
+export function JobProgress({ jobs, label, compact }: { jobs: readonly JobLike[]; label: string; compact?: boolean }) {
   const line = combinedProgress(jobs);
   if (!line) return null;
+  const moving = line.status !== 'succeeded' && line.status !== 'failed';
   return (
-    <span className={styles.jobProgress} data-job-status={line.status}>
+    <span className={`${styles.jobProgress} ${compact ? styles.jobProgressCompact : ''}`} data-job-status={line.status} title={compact ? `${label}: ${line.status}${line.message ? ` · ${line.message}` : ''}` : undefined}>
       <StatusBadge status={line.status} />
-      {line.status !== 'succeeded' && line.status !== 'failed' && <ProgressBar value={line.progress} status={line.status} label={`${label} progress`} />}
-      {line.status !== 'succeeded' && line.status !== 'failed' && <span className="num">{formatPercent(line.progress)}</span>}
-      {line.message && (
+      {moving && <ProgressBar value={line.progress} status={line.status} label={`${label} progress`} />}
+      {moving && !compact && <span className="num">{formatPercent(line.progress)}</span>}
+      {line.message && !compact && (
         <span className={`${styles.jobMessage} ${line.status === 'failed' ? styles.jobFailed : 'muted'}`} title={line.message}>
           {line.message}
         </span>
@@ -41,6 +42,7 @@ export function RequestButton({
   studyJobs = [],
   what,
   small,
+  compact,
   disabled,
   disabledReason,
   onEnded,
@@ -53,6 +55,8 @@ export function RequestButton({
   /** What the jobs make, for labels: "tuning curves of conv1". */
   what: string;
   small?: boolean;
+  /** For table cells: the status and bar only, the message as a tooltip. */
+  compact?: boolean;
   disabled?: boolean;
   /** Said beside a disabled button. */
   disabledReason?: string;
@@ -77,7 +81,7 @@ export function RequestButton({
       {!running && !allDone && (
         <button
           type="button"
-          className={`btn ${small ? 'btn-small' : ''} ${failed ? '' : 'btn-primary'}`}
+          className={`btn ${small || compact ? 'btn-small' : ''} ${failed || compact ? '' : 'btn-primary'}`}
           disabled={disabled || mutation.isPending}
           aria-label={`${failed ? 'Retry' : label}: ${what}`}
           onClick={() => mutation.mutate()}
@@ -86,7 +90,7 @@ export function RequestButton({
         </button>
       )}
       {disabled && disabledReason && <span className="muted">{disabledReason}</span>}
-      <JobProgress jobs={followed} label={what} />
+      <JobProgress jobs={followed} label={what} compact={compact} />
       {mutation.error && (
         <span role="alert" className={styles.jobFailed}>
           {serverErrorInfo(mutation.error).message}

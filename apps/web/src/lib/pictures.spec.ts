@@ -1,4 +1,4 @@
-import { layerDream, layerKey, pictureByUnit } from './pictures';
+import { coversUnit, layerDream, layerKey, newestPerObjective, pictureByUnit } from './pictures';
 
 describe('pictureByUnit', () => {
   it('leads with the newest channel visualization, else the newest picture of the unit', () => {
@@ -21,5 +21,22 @@ describe('layerDream', () => {
   });
   it('keys layers of versions without collisions between names that contain separators', () => {
     expect(layerKey('a', 'b/c', 'd')).not.toBe(layerKey('a/b', 'c', 'd'));
+  });
+});
+
+describe('a unit’s pictures', () => {
+  it('keeps the newest of each objective, in the order given', () => {
+    const renders = [
+      { unit: 1, objective: 'channel', key: 'c-new' },
+      { unit: 1, objective: 'neuron', key: 'n' },
+      { unit: 1, objective: 'channel', key: 'c-old' },
+    ];
+    expect(newestPerObjective(renders).map((r) => r.key)).toEqual(['c-new', 'n']);
+  });
+  it('knows which visualize jobs cover a unit', () => {
+    expect(coversUnit({ units: [] }, 5)).toBe(true);
+    expect(coversUnit({}, 5)).toBe(true);
+    expect(coversUnit({ units: [1, 5] }, 5)).toBe(true);
+    expect(coversUnit({ units: [1, 2] }, 5)).toBe(false);
   });
 });

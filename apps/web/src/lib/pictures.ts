@@ -25,3 +25,14 @@ export function layerDream(layerRenders: readonly StoredRender[]): string | unde
 
 /** A key for one layer of one version, for maps of pictures across versions. */
 export const layerKey = (model: string, version: string, layer: string): string => JSON.stringify([model, version, layer]);
+
+/** A unit's pictures with one per objective (the newest: renders with other settings are older takes on it). */
+export function newestPerObjective<R extends StoredRender>(renders: readonly R[]): R[] {
+  const seen = new Set<string>();
+  return renders.filter((r) => !seen.has(r.objective) && seen.add(r.objective));
+}
+
+/** Whether a visualize job covers a unit: it names the unit, or names none (the whole layer). */
+export function coversUnit(params: { units?: readonly number[] }, unit: number): boolean {
+  return !params.units?.length || params.units.includes(unit);
+}

@@ -14,6 +14,9 @@ import { routes, versionRef, type LayerPath } from '../lib/routes';
 import { orderUnits, POOLINGS, SORT_KEYS, SORT_LABELS, type GridOrder, type SortKey, type UnitSummary } from '../lib/unit-order';
 import type { LayerUnitStats } from '../trpc/api';
 import { useTRPC } from '../trpc/react';
+import { useStudyJobs } from '../hooks/useStudyJobs';
+import { layerDream, pictureByUnit } from '../lib/pictures';
+import { LayerWork } from './LayerWork';
 import styles from '../app/pages.module.css';
 import grid from '../components/grid.module.css';
 
@@ -26,7 +29,10 @@ export function LayerView({ path, dataset, initialOrder }: { path: LayerPath; da
   const ref = { study: path.study, model: path.model, version: path.version };
   const detail = useQuery(trpc.versions.get.queryOptions(ref));
   const stats = useQuery(trpc.unitStats.byLayer.queryOptions({ ...ref, layer: path.layer, dataset }));
-  const renders = useQuery(trpc.renders.list.queryOptions({ ...ref, layer: path.layer }));
+  const renders = useQuery(trpc.renders.forLayer.queryOptions({ ...ref, layer: path.layer }));
+  const study = useQuery(trpc.studies.get.queryOptions({ study: path.study }));
+  const versionId = study.data?.models.find((m) => m.name === path.model)?.versions.find((v) => v.label === path.version)?.id;
+  const jobs = useStudyJobs(path.study, (j) => j.params.versionId === versionId && (j.kind === 'visualize' || j.kind === 'dream' || j.kind === 'tuning'));
   const [order, setOrderState] = useState(initialOrder);
 
   // The order lives in the URL (a permalink to "conv2 sorted by max") without a round trip to the server.
@@ -46,12 +52,9 @@ export function LayerView({ path, dataset, initialOrder }: { path: LayerPath; da
 
   const layer = detail.data?.layers.find((l) => l.name === path.layer);
   const byUnit = useMemo(() => new Map((stats.data?.units ?? []).map((u) => [u.unit, u])), [stats.data]);
-  const renderByUnit = useMemo(() => {
-    const m = new Map<number, string>();
-    // One picture per unit in the grid: the channel objective if there is one, else the first stored.
-    for (const r of renders.data ?? []) if (!m.has(r.unit) || r.objective === 'channel') m.set(r.unit, r.key);
-    return m;
-  }, [renders.data]);
+  // One picture per unit in the grid: the newest channel visualization if there is one, else the newest stored.
+  const renderByUnit = useMemo(() => pictureByUnit(renders.data?.units ?? []), [renders.data]);
+  const dream = layerDream(renders.data?.layerRenders ?? []);
   const unitCount = layer?.unitCount ?? 0;
   const summaryOf = useCallback((u: number): UnitSummary | null => byUnit.get(u)?.[order.pooling] ?? null, [byUnit, order.pooling]);
   const ordered = useMemo(() => orderUnits(unitCount, summaryOf, order), [unitCount, summaryOf, order]);
@@ -135,6 +138,8 @@ export function LayerView({ path, dataset, initialOrder }: { path: LayerPath; da
           <Missing compact title="No feature visualizations rendered for this layer yet: tiles show each unit’s activation histogram instead." advice={advice.visualize(path.study, path.model, path.version, path.layer)} />
         )}
       </div>
+
+      <LayerWork path={path} versionId={versionId} jobs={jobs.data ?? []} dream={dream} unitCount={layer.unitCount} />
 
       <Section
         title="Units"

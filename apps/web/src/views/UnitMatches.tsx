@@ -1,18 +1,17 @@
 'use client';
 
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { ErrorPanel } from '../components/ErrorPanel';
 import { Section } from '../components/layout-parts';
 import { Missing } from '../components/Missing';
-import { RequestButton } from '../components/RequestButton';
 import { UnitPicture } from '../components/UnitPicture';
 import { useLayerPictures } from '../hooks/useLayerPictures';
 import { advice } from '../lib/commands';
-import { comparisonsOf, extractedVersionIds, isActive } from '../lib/jobs';
 import { routes, versionRef, type UnitPath } from '../lib/routes';
-import type { JobView, StudyDetail } from '../trpc/api';
-import { useTRPC, useTRPCClient } from '../trpc/react';
+import type { JobView } from '../trpc/api';
+import { useTRPC } from '../trpc/react';
+import { CompareWithOthers } from './CompareWithOthers';
 import { CorrelationBar } from './PairMatches';
 import styles from '../app/pages.module.css';
 
@@ -27,19 +26,13 @@ const K = 3;
 export function UnitMatches({
   path,
   dataset,
-  detail,
-  versionId,
   jobs,
 }: {
   path: UnitPath;
   dataset: string;
-  detail: StudyDetail | undefined;
-  versionId: string | undefined;
   jobs: readonly JobView[];
 }) {
   const trpc = useTRPC();
-  const client = useTRPCClient();
-  const queryClient = useQueryClient();
   const matches = useQuery(
     trpc.compare.unitMatches.queryOptions({ study: path.study, model: path.model, version: path.version, layer: path.layer, unit: path.unit, dataset, k: K }),
   );
@@ -49,40 +42,7 @@ export function UnitMatches({
     groups.flatMap((g) => g.best.map((b) => ({ model: g.model, version: g.version, layer: b.layer }))),
   );
 
-  const datasetId = detail?.datasets.find((d) => d.name === dataset)?.id;
-  const extracted = extractedVersionIds(jobs, datasetId);
-  const others = (detail?.models ?? []).flatMap((m) => m.versions.filter((v) => v.id !== versionId && extracted.has(v.id)).map((v) => ({ model: m.name, version: v.label })));
-  const running = comparisonsOf(jobs, versionId).filter((j) => j.params.kind === 'compare' && j.params.datasetId === datasetId && isActive(j.status));
-  const reload = () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.compare.unitMatches.queryKey() }),
-      queryClient.invalidateQueries({ queryKey: trpc.compare.trajectory.queryKey() }),
-    ]);
-  const request = (
-    <RequestButton
-      label={`Compare with ${others.length} other version${others.length === 1 ? '' : 's'}`}
-      what={`comparisons of ${versionRef(path.model, path.version)}`}
-      jobs={running}
-      studyJobs={jobs}
-      disabled={others.length === 0 || (versionId !== undefined && !extracted.has(versionId))}
-      disabledReason={
-        versionId !== undefined && !extracted.has(versionId)
-          ? `first extract this version’s activations on ${dataset}`
-          : others.length === 0
-            ? `no other version has activations on ${dataset} yet`
-            : undefined
-      }
-      request={async () => {
-        const queued = [];
-        for (const other of others) {
-          const r = await client.jobs.requestCompare.mutate({ study: path.study, model: path.model, version: path.version, otherModel: other.model, otherVersion: other.version, dataset });
-          queued.push(r.job);
-        }
-        return queued;
-      }}
-      onEnded={() => void reload()}
-    />
-  );
+  const request = <CompareWithOthers study={path.study} model={path.model} version={path.version} dataset={dataset} jobs={jobs} />;
 
   return (
     <Section title="Best matches in other versions" aside={groups.length ? `top ${K} by correlation over ${dataset}, in ${groups.length} compared version${groups.length === 1 ? '' : 's'}` : undefined}>
@@ -120,12 +80,7 @@ export function UnitMatches({
               </div>
             ))}
           </div>
-          {others.length > groups.length && (
-            <span className={styles.toolbar}>
-              <span className="muted">{others.length - groups.length} other versions with activations are not compared with this one yet.</span>
-              {request}
-            </span>
-          )}
+          <span className={styles.toolbar}>{request}</span>
         </div>
       )}
     </Section>

@@ -1,6 +1,6 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect } from 'react';
@@ -13,7 +13,10 @@ import { formatCount, formatNumber, formatPercent } from '../lib/format';
 import { argmaxBox } from '../lib/geometry';
 import { routes, versionRef, type UnitPath } from '../lib/routes';
 import type { UnitDetail } from '../trpc/api';
-import { useTRPC } from '../trpc/react';
+import { useTRPC, useTRPCClient } from '../trpc/react';
+import { RequestButton } from '../components/RequestButton';
+import { latestJob } from '../lib/jobs';
+import { coversUnit, newestPerObjective } from '../lib/pictures';
 import { useStudyJobs } from '../hooks/useStudyJobs';
 import { UnitMatches } from './UnitMatches';
 import { UnitTrajectory } from './UnitTrajectory';
@@ -24,10 +27,12 @@ type Stats = UnitDetail['stats'][number];
 
 export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }) {
   const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
   const router = useRouter();
   const ref = { study: path.study, model: path.model, version: path.version };
   const unit = useQuery(trpc.units.get.queryOptions({ ...ref, layer: path.layer, unit: path.unit, dataset }));
-  const renders = useQuery(trpc.renders.list.queryOptions({ ...ref, layer: path.layer, unit: path.unit }));
+  const renders = useQuery(trpc.renders.forUnit.queryOptions({ ...ref, layer: path.layer, unit: path.unit }));
   const study = useQuery(trpc.studies.get.queryOptions({ study: path.study }));
   const versionId = study.data?.models.find((m) => m.name === path.model)?.versions.find((v) => v.label === path.version)?.id;
   // Refreshed while tuning, comparison or render work runs, so the sections below follow it.
@@ -68,6 +73,8 @@ export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }
   }
   if (!unit.data) return crumbs;
   const data = unit.data;
+  const pictures = newestPerObjective(renders.data ?? []);
+  const renderJob = latestJob(jobs.data ?? [], (j) => j.params.kind === 'visualize' && j.params.versionId === versionId && j.params.layer === path.layer && coversUnit(j.params, path.unit));
   const byPooling = new Map(data.stats.map((s) => [s.pooling, s]));
 
   return (
@@ -100,12 +107,12 @@ export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }
       </PageHeader>
 
       <div className={styles.twoColumn}>
-        <Section title="Feature visualizations" aside={renders.data?.length ? `${renders.data.length} rendered` : undefined}>
+        <Section title="Feature visualizations" aside={pictures.length ? `${pictures.length} objective${pictures.length === 1 ? '' : 's'} rendered` : undefined}>
           {renders.error ? (
             <ErrorPanel error={renders.error} what="renders" />
-          ) : renders.data && renders.data.length > 0 ? (
+          ) : pictures.length > 0 ? (
             <div className={styles.renders}>
-              {renders.data.map((r) => (
+              {pictures.map((r) => (
                 <figure key={r.key}>
                   {/* eslint-disable-next-line @next/next/no-img-element -- immutable blobs with their own cache headers */}
                   <img src={routes.blob(r.key)} alt={`${r.objective} visualization of unit ${path.unit}`} width={160} height={160} />
@@ -114,7 +121,21 @@ export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }
               ))}
             </div>
           ) : (
-            <Missing compact title="Channel, neuron, negative and diversity visualizations: none rendered yet." advice={advice.visualize(path.study, path.model, path.version, path.layer)} />
+            <Missing
+              compact
+              title="Channel, neuron, negative and diversity visualizations: none rendered yet."
+              advice={advice.visualize(path.study, path.model, path.version, path.layer)}
+              action={
+                <RequestButton
+                  label="Render this unit"
+                  what={`the channel visualization of unit ${path.unit}`}
+                  jobs={renderJob ? [renderJob] : []}
+                  studyJobs={jobs.data ?? []}
+                  request={async () => [(await client.jobs.requestRender.mutate({ ...ref, layer: path.layer, units: [path.unit] })).job]}
+                  onEnded={() => void queryClient.invalidateQueries({ queryKey: trpc.renders.forUnit.queryKey() })}
+                />
+              }
+            />
           )}
         </Section>
         <Section title="Statistics" aside={data.stats[0] ? `${formatCount(data.stats[0].count)} images` : undefined} flush>
@@ -180,7 +201,7 @@ export function UnitView({ path, dataset }: { path: UnitPath; dataset?: string }
       </Section>
 
       <UnitTuning path={path} versionId={versionId} jobs={jobs.data ?? []} />
-      <UnitMatches path={path} dataset={data.dataset} detail={study.data} versionId={versionId} jobs={jobs.data ?? []} />
+      <UnitMatches path={path} dataset={data.dataset} jobs={jobs.data ?? []} />
       <UnitTrajectory path={path} dataset={data.dataset} detail={study.data} jobs={jobs.data ?? []} />
     </>
   );

@@ -9,12 +9,13 @@ import { Breadcrumbs, KeyValues, PageHeader, Section } from '../components/layou
 import { Missing } from '../components/Missing';
 import { advice } from '../lib/commands';
 import { formatCount, formatNumber, formatPercent, formatShape } from '../lib/format';
-import { hasActiveJobs, isActive } from '../lib/jobs';
+import { hasActiveJobs, isActive, latestLayerJob } from '../lib/jobs';
 import { routes, versionRef, type VersionPath } from '../lib/routes';
 import { serverErrorInfo } from '../lib/server-errors';
 import type { VersionDetail } from '../trpc/api';
 import { useTRPC } from '../trpc/react';
 import { DatasetPicker } from './DatasetPicker';
+import { CompareWithOthers, LayerDreamThumb, LayerWorkButtons } from './VersionWork';
 import { RequestActivations } from './RequestActivations';
 import styles from '../app/pages.module.css';
 
@@ -60,6 +61,7 @@ export function VersionView({ study, model, version, dataset }: VersionPath & { 
   if (!detail.data) return crumbs;
   const { version: v, model: m, layers } = detail.data;
   const summaries = new Map((summary.data?.layers ?? []).map((s) => [s.layer, s]));
+  const dreamed = ownJobs.some((j) => j.kind === 'dream' && j.status === 'succeeded');
   const datasetName = summary.data?.dataset ?? dataset;
 
   return (
@@ -75,6 +77,7 @@ export function VersionView({ study, model, version, dataset }: VersionPath & { 
             <Link className="btn" href={routes.compare(study, versionRef(model, version))}>
               Compare…
             </Link>
+            <CompareWithOthers study={study} model={model} version={version} dataset={datasetName} jobs={jobs.data ?? []} />
           </>
         }
       >
@@ -125,7 +128,9 @@ export function VersionView({ study, model, version, dataset }: VersionPath & { 
           ) : summary.data && summary.data.layers.length === 0 ? (
             <Missing compact title="No unit statistics for this version yet." advice={advice.activations(study, model, version, dataset)} />
           ) : null}
-          <Missing compact title="DeepDream per layer: not rendered yet." advice={advice.dream(study, model, version, '<layer>')} />
+          {layers.length > 0 && !dreamed && (
+            <Missing compact title="DeepDream per layer: none rendered yet. The Dream button of a layer below requests one." advice={advice.dream(study, model, version, layers[0].name)} />
+          )}
         </div>
         <table>
           <thead>
@@ -147,6 +152,10 @@ export function VersionView({ study, model, version, dataset }: VersionPath & { 
               </th>
               <th scope="col" title="Units never above zero on the probe set">
                 Dead units
+              </th>
+              <th scope="col">DeepDream</th>
+              <th scope="col" title="Feature visualizations of every unit, a DeepDream of the layer, tuning curves of every unit">
+                Request work
               </th>
             </tr>
           </thead>
@@ -176,6 +185,12 @@ export function VersionView({ study, model, version, dataset }: VersionPath & { 
                     ) : (
                       <span className="muted">—</span>
                     )}
+                  </td>
+                  <td>
+                    <LayerDreamThumb study={study} model={model} version={version} layer={layer.name} job={latestLayerJob(ownJobs, 'dream', versionId, layer.name)} />
+                  </td>
+                  <td>
+                    <LayerWorkButtons study={study} model={model} version={version} layer={layer.name} versionId={versionId} jobs={jobs.data ?? []} />
                   </td>
                 </tr>
               );

@@ -24,7 +24,9 @@ export default async function LayerPage({ params, searchParams }: { params: Para
   await prefetch(
     trpc.versions.get.queryOptions(ref),
     trpc.unitStats.byLayer.queryOptions({ ...ref, layer: path.layer, dataset }),
-    trpc.renders.list.queryOptions({ ...ref, layer: path.layer }),
+    trpc.renders.forLayer.queryOptions({ ...ref, layer: path.layer }),
+    trpc.studies.get.queryOptions({ study: path.study }),
+    trpc.jobs.list.queryOptions({ study: path.study }),
   );
   return (
     <HydrateClient>

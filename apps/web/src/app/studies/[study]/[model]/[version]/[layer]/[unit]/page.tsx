@@ -25,7 +25,7 @@ export default async function UnitPage({ params, searchParams }: { params: Param
   const ref = { study: path.study, model: path.model, version: path.version };
   await prefetch(
     trpc.units.get.queryOptions({ ...ref, layer: path.layer, unit: path.unit, dataset }),
-    trpc.renders.list.queryOptions({ ...ref, layer: path.layer, unit: path.unit }),
+    trpc.renders.forUnit.queryOptions({ ...ref, layer: path.layer, unit: path.unit }),
     trpc.studies.get.queryOptions({ study: path.study }),
     trpc.jobs.list.queryOptions({ study: path.study }),
     trpc.tuning.forUnit.queryOptions({ ...ref, layer: path.layer, unit: path.unit }),
