@@ -34,7 +34,8 @@ let api: ApiClient;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'microscope-onnx-'));
-  product = await startProduct(ProductEnv.parse({ MICROSCOPE_DATA_DIR: path.join(dir, 'data'), MICROSCOPE_PORT: '0' }));
+  // Render on this thread: a test below spies on the engine's onnxruntime path, which a render thread would not show.
+  product = await startProduct(ProductEnv.parse({ MICROSCOPE_DATA_DIR: path.join(dir, 'data'), MICROSCOPE_PORT: '0', MICROSCOPE_RENDER_THREAD: 'false' }));
   api = createApiClient(product.url);
   await api.studies.create.mutate({ name: 'byom', description: 'bring your own model' });
 });

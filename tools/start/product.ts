@@ -3,12 +3,17 @@ import { selectBackend, type BackendInfo } from '@microscope/engine';
 import { createAnalytics } from '@microscope/analytics';
 import { createIngest } from '@microscope/ingest';
 import { createLogger, mergeRouters, parseEnv, ServerEnv, startApiServer, type ApiServer } from '@microscope/platform';
-import { createRenderWorker } from '@microscope/render';
+import { createRenderWorker, startRenderThread } from '@microscope/render';
 import { createStorage, StorageConfig, type Storage } from '@microscope/storage';
 import { z } from 'zod';
 
 export const ProductEnv = StorageConfig.merge(ServerEnv).extend({
   MICROSCOPE_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
+  /**
+   * Render (forward passes, optimisation steps) on its own thread, so the API answers while models run; 'false'
+   * runs it on the API's thread as before (simpler to debug, and the API stalls for seconds during model work).
+   */
+  MICROSCOPE_RENDER_THREAD: z.enum(['true', 'false']).default('true'),
 });
 export type ProductEnv = z.infer<typeof ProductEnv>;
 
@@ -31,9 +36,16 @@ export async function startProduct(env: ProductEnv = parseEnv(ProductEnv)) {
     backend: () => backend,
     maxUploadBytes: env.MICROSCOPE_MAX_UPLOAD_MB * 1024 * 1024,
   });
-  const render = createRenderWorker({ catalog, blobs: storage.blobs, bus: storage.bus, warehouse: storage.warehouse, log: log.child({ app: 'render' }) });
+  const renderLog = log.child({ app: 'render' });
+  /** Render consumes jobs from here on: on its own thread (the default), or on this one. */
+  const startRender = async (): Promise<{ stop(): Promise<void> }> => {
+    if (env.MICROSCOPE_RENDER_THREAD === 'true') return startRenderThread({ warehouse: storage.warehouse, bus: storage.bus, storage: env, log: renderLog });
+    const worker = createRenderWorker({ catalog, blobs: storage.blobs, bus: storage.bus, warehouse: storage.warehouse, log: renderLog });
+    await worker.start();
+    return worker;
+  };
   const analytics = createAnalytics({ warehouse: storage.warehouse, catalog, bus: storage.bus, log: log.child({ app: 'analytics' }) });
-  await Promise.all([ingest.start(), render.start(), analytics.start()]);
+  const [render] = await Promise.all([startRender(), ingest.start(), analytics.start()]);
 
   const router = mergeRouters(ingest.router, analytics.router);
   const server: ApiServer = await startApiServer({

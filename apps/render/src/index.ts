@@ -5,3 +5,4 @@ export * from './progress';
 export { visualizeUnits, type RenderedUnit, type VisualizeUnitsOptions } from './renders/visualize-units';
 export { networkForward } from './renders/model-input';
 export { tuningRows, type TuningRow } from './renders/tuning-rows';
+export { startRenderThread, type RenderThread, type RenderThreadOptions } from './start-render-thread';

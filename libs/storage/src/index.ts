@@ -23,3 +23,10 @@ export { partitionForKey } from './bus/partition-for-key';
 
 export { StorageConfig, createStorage, storageBackends, storageConfigFromEnv } from './storage-from-env';
 export type { Storage } from './storage-from-env';
+
+// The bridge that lets another thread use this thread's warehouse and bus (the product's render thread).
+export { serveStorage } from './bridge/serve-storage';
+export type { StorageServer } from './bridge/serve-storage';
+export { connectStorage } from './bridge/remote-storage';
+export type { RemoteStorage } from './bridge/remote-storage';
+export type { BridgePort } from './bridge/bridge-protocol';

@@ -2,8 +2,13 @@ import { summarizeUnit } from '@microscope/engine';
 import type { Row, Warehouse } from '@microscope/storage';
 import { toDateTimeText } from '@microscope/storage';
 
-/** Units per warehouse read: bounds memory to chunk × images rows whatever the layer's width. */
-const UNITS_PER_CHUNK = 64;
+/**
+ * Activation cells (unit × image) per warehouse read: bounds memory and, since this runs on the API's thread in the
+ * single-process product, the JSON parsed at once (~15 ms here) whatever the layer's width and the dataset's size.
+ */
+const CELLS_PER_CHUNK = 32_768;
+/** Longest synchronous stretch of summarising before the event loop gets a turn. */
+const YIELD_AFTER_MS = 20;
 const HISTOGRAM_BINS = 32;
 
 interface LayerJob {
@@ -17,38 +22,44 @@ interface LayerJob {
   grid: { height: number; width: number };
 }
 
+/** One unit's stored activations: [image index, mean, max, argmax y, argmax x] per image, in no particular order. */
+type Cell = [number, number, number, number, number];
+
 /**
  * Reads a layer's pooled activation matrix from the warehouse a chunk of units at a time and stores each unit's
- * statistics (for mean and max pooling) and its top-k images by spatial max.
+ * statistics (for mean and max pooling) and its top-k images by spatial max. Each unit arrives as one row holding
+ * an array of its images' values: a row per unit × image was twice the JSON and an object per cell to parse.
  */
-export async function computeLayerStatistics(warehouse: Warehouse, job: LayerJob): Promise<void> {
+export async function computeLayerStatistics(warehouse: Warehouse, job: LayerJob, options: { cellsPerChunk?: number } = {}): Promise<void> {
   const computedAt = toDateTimeText(new Date());
-  for (let first = 0; first < job.units; first += UNITS_PER_CHUNK) {
-    const last = Math.min(job.units, first + UNITS_PER_CHUNK) - 1;
-    const rows = await warehouse.query<{ unit: number; image_index: number; mean: number; max: number; argmax_y: number; argmax_x: number }>(
-      `SELECT unit, image_index, mean, max, argmax_y, argmax_x FROM unit_activations FINAL
+  const unitsPerChunk = Math.max(1, Math.floor((options.cellsPerChunk ?? CELLS_PER_CHUNK) / Math.max(1, job.imageCount)));
+  for (let first = 0; first < job.units; first += unitsPerChunk) {
+    const last = Math.min(job.units, first + unitsPerChunk) - 1;
+    const rows = await warehouse.query<{ unit: number; cells: Cell[] }>(
+      `SELECT unit, groupArray((image_index, mean, max, argmax_y, argmax_x)) AS cells FROM unit_activations FINAL
        WHERE version_id = {versionId:String} AND dataset_id = {datasetId:String} AND layer = {layer:String}
          AND unit >= {first:UInt32} AND unit <= {last:UInt32}
-       ORDER BY unit, image_index`,
+       GROUP BY unit ORDER BY unit`,
       { versionId: job.versionId, datasetId: job.datasetId, layer: job.layer, first, last },
     );
+    const byUnit = new Map(rows.map((r) => [Number(r.unit), r.cells]));
     const statsRows: Row[] = [];
     const topkRows: Row[] = [];
-    for (let u = first, offset = 0; u <= last; u++, offset += job.imageCount) {
-      const unitRows = rows.slice(offset, offset + job.imageCount);
-      if (unitRows.some((r, i) => Number(r.image_index) !== i || Number(r.unit) !== u)) {
-        throw new Error(`layer ${job.layer} unit ${u}: activation rows are not images 0..${job.imageCount - 1}`);
+    for (let u = first, slice = performance.now(); u <= last; u++) {
+      // A wide layer over few images is hundreds of units per read: let the API's requests in between.
+      if (performance.now() - slice > YIELD_AFTER_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        slice = performance.now();
       }
+      const columns = imageColumns(byUnit.get(u) ?? [], job.imageCount);
+      if (!columns) throw new Error(`layer ${job.layer} unit ${u}: activation rows are not images 0..${job.imageCount - 1}`);
       const summary = summarizeUnit(
         {
           versionId: job.versionId,
           datasetId: job.datasetId,
           layer: job.layer,
           unit: u,
-          mean: Float64Array.from(unitRows, (r) => Number(r.mean)),
-          max: Float64Array.from(unitRows, (r) => Number(r.max)),
-          argmaxY: unitRows.map((r) => Number(r.argmax_y)),
-          argmaxX: unitRows.map((r) => Number(r.argmax_x)),
+          ...columns,
           gridHeight: job.grid.height,
           gridWidth: job.grid.width,
         },
@@ -89,4 +100,24 @@ export async function computeLayerStatistics(warehouse: Warehouse, job: LayerJob
     await warehouse.insert('unit_stats', statsRows);
     await warehouse.insert('unit_topk', topkRows);
   }
+}
+
+/** A unit's cells as columns indexed by image, or null unless they are exactly images 0..images-1, once each. */
+function imageColumns(cells: Cell[], images: number) {
+  if (cells.length !== images) return null;
+  const mean = new Float64Array(images);
+  const max = new Float64Array(images);
+  const argmaxY = new Array<number>(images);
+  const argmaxX = new Array<number>(images);
+  const seen = new Uint8Array(images);
+  for (const [index, m, x, y, xx] of cells) {
+    const i = Number(index);
+    if (!Number.isInteger(i) || i < 0 || i >= images || seen[i]) return null;
+    seen[i] = 1;
+    mean[i] = Number(m);
+    max[i] = Number(x);
+    argmaxY[i] = Number(y);
+    argmaxX[i] = Number(xx);
+  }
+  return { mean, max, argmaxY, argmaxX };
 }
