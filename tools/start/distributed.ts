@@ -1,10 +1,12 @@
 /**
  * `npm run start:distributed`: every app as its own process — ingest, analytics and two render workers — against
  * the real servers of tools/services (start them first: tools/services/all.sh up), configured only by environment
- * variables, as they would run as Kubernetes Deployments. Ctrl-C stops them all.
+ * variables, as they would run as Kubernetes Deployments; and the dashboard in front of ingest and analytics
+ * (MICROSCOPE_WEB=false leaves it out). Ctrl-C stops them all.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { startWeb, type WebServer } from './web';
 
 const root = path.join(__dirname, '..', '..');
 const basePort = Number(process.env.MICROSCOPE_BASE_PORT ?? 4300);
@@ -39,7 +41,13 @@ async function waitHealthy(url: string, name: string): Promise<void> {
 async function main(): Promise<void> {
   const env = { ...process.env, ...servicesEnv() };
   const children: ChildProcess[] = [];
-  const stopAll = () => children.forEach((c) => c.kill('SIGTERM'));
+  let web: WebServer | undefined;
+  const stopAll = () => {
+    const exited = children.filter((c) => c.exitCode === null).map((c) => new Promise((resolve) => c.once('exit', resolve)));
+    children.forEach((c) => c.kill('SIGTERM'));
+    // Next's server keeps handles of its own: exit once the apps and the dashboard have stopped.
+    void Promise.all([...exited, web?.close()]).finally(() => process.exit(0));
+  };
   process.on('SIGINT', stopAll);
   process.on('SIGTERM', stopAll);
   for (const app of apps) {
@@ -53,6 +61,13 @@ async function main(): Promise<void> {
   await Promise.all(apps.map((a) => waitHealthy(`http://127.0.0.1:${a.port}`, a.name)));
   console.log(`Microscope (distributed): ingest API http://127.0.0.1:${basePort + 1}, analytics API http://127.0.0.1:${basePort + 2}`);
   console.log(`CLI: MICROSCOPE_API_URL=http://127.0.0.1:${basePort + 1} MICROSCOPE_ANALYTICS_URL=http://127.0.0.1:${basePort + 2} npx microscope …`);
+  if (process.env.MICROSCOPE_WEB === 'false') return;
+  // Its proxy sends each tRPC call to the service that answers it, splitting batches that name both.
+  web = await startWeb({
+    apiUrl: `http://127.0.0.1:${basePort + 1}`,
+    analyticsUrl: `http://127.0.0.1:${basePort + 2}`,
+    port: Number(process.env.MICROSCOPE_WEB_PORT ?? 3000),
+  });
 }
 
 main().catch((e: unknown) => {

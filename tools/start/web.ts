@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createApiProxy } from './api-proxy';
 
 /** The Next.js dashboard's project folder. */
 export const WEB_DIR = path.join(__dirname, '..', '..', 'apps', 'web');
@@ -12,8 +13,10 @@ export const WEB_DIR = path.join(__dirname, '..', '..', 'apps', 'web');
 const API_PATHS = /^\/(trpc\/|blobs\/|uploads(\/|$))/;
 
 export interface WebOptions {
-  /** The API the dashboard reads (tools/start/product.ts's `url`). */
+  /** The API the dashboard reads (tools/start/product.ts's `url`; ingest's address in distributed mode). */
   apiUrl: string;
+  /** The analytics service, where it has its own address (distributed mode); else the API answers its calls too. */
+  analyticsUrl?: string;
   /** 0 picks a free port. */
   port?: number;
   host?: string;
@@ -39,9 +42,11 @@ export interface WebServer {
 export async function startWeb(opts: WebOptions): Promise<WebServer> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const apiUrl = new URL(opts.apiUrl);
+  const analyticsUrl = new URL(opts.analyticsUrl ?? opts.apiUrl);
   const host = opts.host ?? '127.0.0.1';
   // Read by the dashboard's server components when they call the API.
   process.env.MICROSCOPE_API_URL = apiUrl.origin;
+  process.env.MICROSCOPE_ANALYTICS_URL = analyticsUrl.origin;
   process.env.NEXT_TELEMETRY_DISABLED = '1';
 
   let buildMs: number | null = null;
@@ -51,7 +56,7 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
     if (buildMs !== null) log(`Dashboard built in ${(buildMs / 1000).toFixed(1)} s.`);
   }
 
-  const proxy = apiProxy(apiUrl);
+  const proxy = createApiProxy({ ingest: apiUrl, analytics: analyticsUrl });
   let handle: ((req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>) | null = null;
   const server = http.createServer((req, res) => {
     if (API_PATHS.test(req.url ?? '')) return proxy(req, res);
@@ -85,27 +90,6 @@ export async function startWeb(opts: WebOptions): Promise<WebServer> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await app.close();
     },
-  };
-}
-
-/** Streams a request to the API and its answer back, bodies and all (uploads can be large). */
-function apiProxy(apiUrl: URL) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-  return (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const upstream = http.request(
-      { protocol: apiUrl.protocol, hostname: apiUrl.hostname, port: apiUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: apiUrl.host }, agent },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on('error', (e) => {
-      if (res.headersSent) return void res.destroy(e);
-      res
-        .writeHead(502, { 'content-type': 'application/json' })
-        .end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: `the Microscope API at ${apiUrl.origin} is not reachable (${e.message}); is it running?` } }));
-    });
-    req.pipe(upstream);
   };
 }
 
@@ -172,14 +156,16 @@ export function buildWeb(log: (line: string) => void = console.log, dir = WEB_DI
 
 /**
  * Run on its own, the dashboard in front of an API that runs elsewhere (its own Deployment, or the product in
- * another process): `tsx tools/start/web.ts --api http://127.0.0.1:4300 --port 3000 [--dev]`.
+ * another process): `tsx tools/start/web.ts --api http://127.0.0.1:4300 [--analytics http://127.0.0.1:4302]
+ * --port 3000 [--dev]`.
  */
 if (require.main === module) {
   const { values } = parseArgs({
-    options: { api: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, dev: { type: 'boolean', default: false } },
+    options: { api: { type: 'string' }, analytics: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, dev: { type: 'boolean', default: false } },
   });
   startWeb({
     apiUrl: values.api ?? process.env.MICROSCOPE_API_URL ?? 'http://127.0.0.1:4300',
+    analyticsUrl: values.analytics ?? process.env.MICROSCOPE_ANALYTICS_URL,
     port: Number(values.port ?? process.env.MICROSCOPE_WEB_PORT ?? 3000),
     host: values.host ?? process.env.MICROSCOPE_WEB_HOST,
     dev: values.dev,

@@ -1,5 +1,5 @@
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, splitLink } from '@trpc/client';
 import { createTRPCOptionsProxy, type TRPCQueryOptions } from '@trpc/tanstack-react-query';
 import { connection } from 'next/server';
 import { cache, type ReactNode } from 'react';
@@ -12,12 +12,31 @@ export function apiUrl(): string {
   return (process.env.MICROSCOPE_API_URL ?? 'http://127.0.0.1:4300').replace(/\/$/, '');
 }
 
+/** The analytics service: its own address in distributed mode (MICROSCOPE_ANALYTICS_URL), else the API's. */
+export function analyticsUrl(): string {
+  return (process.env.MICROSCOPE_ANALYTICS_URL ?? apiUrl()).replace(/\/$/, '');
+}
+
+/**
+ * Procedures the analytics service answers; the same rule as tools/start/trpc-routing.ts (whose spec checks this
+ * copy). Each service gets its own batches, so no batch mixes the two.
+ */
+const ANALYTICS_PROCEDURES = /^(units|unitStats|layers|compare|tuning)\./;
+
 /** One query client per server request, shared by the page and its layouts. */
 export const getQueryClient = cache(createQueryClient);
 
 // The environment is set before the server loads this module (tools/start/web.ts), so reading it once is enough.
 export const trpc = createTRPCOptionsProxy<ProductRouter>({
-  client: createTRPCClient<ProductRouter>({ links: [httpBatchLink({ url: `${apiUrl()}/trpc` })] }),
+  client: createTRPCClient<ProductRouter>({
+    links: [
+      splitLink({
+        condition: (op) => ANALYTICS_PROCEDURES.test(op.path),
+        true: httpBatchLink({ url: `${analyticsUrl()}/trpc` }),
+        false: httpBatchLink({ url: `${apiUrl()}/trpc` }),
+      }),
+    ],
+  }),
   queryClient: getQueryClient,
 });
 
