@@ -7,14 +7,18 @@
  * optimisation's own resize (`render`) is reported too. Two measures, each against the same measure's dataset
  * maximum: the spatial mean of the channel (what the objective maximises) and its spatial maximum (what the
  * unit pages rank examples by). Prints JSON with per-version and overall fractions, and the render time.
- * Run: `npx tsx tools/bench/optvis-vs-dataset.ts [--versions small-cnn-seed1@s1-e6,…] [--steps 256] [--size 64]
- * [--lr 0.05] [--probes 2000] [--transform-scale s] [--threads N]`.
+ *
+ * A softmax layer's pictures optimise its logits (optvis.optimisedNode, Lucid's convention), and its units are
+ * judged on those logits: a probability stops at exactly 1 in float32, so a saturated unit cannot be beaten,
+ * only tied. How the same pictures fare on the probabilities is reported beside (`softmaxOnProbabilities`).
+ * Run: `npx tsx tools/bench/optvis-vs-dataset.ts [--versions small-cnn-seed1@s1-e6,…] [--layers conv1,logits]
+ * [--steps 256] [--size 64] [--lr 0.1] (the demo's settings) [--probes 2000] [--transform-scale s] [--threads N]`.
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { Executor, importModel, listLayers, selectBackend, type GraphIR } from '@microscope/engine';
+import { Executor, importModel, listLayers, optvis, selectBackend, type GraphIR } from '@microscope/engine';
 import { encodePng, imageToInput } from '@microscope/imaging';
 import { networkForward, visualizeUnits, type RenderedUnit } from '@microscope/render';
 import { FASHION_PIXELS, loadFashionSplit } from '../demo-zoo/fashion-mnist';
@@ -22,6 +26,8 @@ import { readZooManifest, type ZooVersion } from '../demo-zoo/manifest';
 
 interface Options {
   versions?: string[];
+  /** Only these layers of each version (all by default). */
+  layers?: string[];
   steps: number;
   size: number;
   probes: number;
@@ -87,19 +93,23 @@ function datasetMaxima(executor: Executor, layers: string[], probes: Float32Arra
 async function measureVersion(entry: ZooVersion, probes: Float32Array, options: Options) {
   const ir = await loadVersion(entry);
   const executor = new Executor(ir);
-  const layers = listLayers(ir);
-  const best = datasetMaxima(executor, layers.map((l) => l.name), probes, options.probes);
+  const layers = listLayers(ir).filter((l) => !options.layers || options.layers.includes(l.name));
+  // Each layer is judged on the node its pictures optimise; a softmax also on its probabilities.
+  const judged = new Map(layers.map((l) => [l.name, optvis.optimisedNode(ir, l.name)]));
+  const best = datasetMaxima(executor, [...new Set([...judged.values(), ...judged.keys()])], probes, options.probes);
   const forward = networkForward(executor, entry);
-  const counts = { units: 0, pngMean: 0, pngMax: 0, renderMean: 0, pngMeanTies: 0 };
+  const counts = { units: 0, pngMean: 0, pngMax: 0, renderMean: 0, pngMeanTies: 0, restarted: 0, replaced: 0 };
+  const softmax = { units: 0, pngMean: 0, pngMeanTies: 0 };
   const losers: string[] = [];
   let renderSeconds = 0;
   for (const layer of layers) {
+    const node = judged.get(layer.name)!;
     const units = Array.from({ length: layer.unitCount }, (_, u) => u);
     const started = performance.now();
     const rendered: RenderedUnit[] = [];
     for await (const batch of visualizeUnits({
       forward,
-      layer: layer.name,
+      layer: node,
       units,
       objective: 'channel',
       imagesPerBatch: UNITS_PER_BATCH,
@@ -119,7 +129,10 @@ async function measureVersion(entry: ZooVersion, probes: Float32Array, options: 
     for (const [i, r] of rendered.entries()) {
       inputs.set(await imageToInput(await encodePng(r.pixels, r.width, r.height, 1), entry.input, entry.preprocessing), i * FASHION_PIXELS);
     }
-    const viaPng = pooled(executor, [layer.name], tf.tensor4d(inputs, [rendered.length, 28, 28, 1])).get(layer.name)!;
+    const pngInputs = tf.tensor4d(inputs, [rendered.length, 28, 28, 1]);
+    const viaPngAll = pooled(executor, [...new Set([node, layer.name])], pngInputs);
+    pngInputs.dispose();
+    const viaPng = viaPngAll.get(node)!;
     // And inside the optimisation's own resize (bilinear warp to 28 px), from the 8-bit pixels.
     const warped = tf.tidy(() => {
       const pixels = new Float32Array(rendered.length * options.size * options.size);
@@ -127,20 +140,31 @@ async function measureVersion(entry: ZooVersion, probes: Float32Array, options: 
       // Pixel centres onto pixel centres, as the optimisation's resizeTo.
       return tf.image.resizeBilinear(tf.tensor4d(pixels, [rendered.length, options.size, options.size, 1]), [28, 28], false, true);
     });
-    const viaRender = tf.tidy(() => tf.mean(positions(forward(warped, [layer.name]).get(layer.name)!), 1));
+    const viaRender = tf.tidy(() => tf.mean(positions(forward(warped, [node]).get(node)!), 1));
     const renderMean = viaRender.dataSync();
     tf.dispose([warped, viaRender]);
-    const b = best.get(layer.name)!;
+    const b = best.get(node)!;
+    const c = layer.unitCount;
     for (const [i, r] of rendered.entries()) {
       const u = r.unit;
-      const c = layer.unitCount;
       counts.units++;
+      if (r.restart) counts.restarted++;
+      if (r.restart === 'replaced') counts.replaced++;
       if (viaPng.mean[i * c + u] > b.mean[u]) counts.pngMean++;
-      // Equal in float32: a saturated unit (a softmax at 1) that nothing can exceed.
+      // Equal in float32: a saturated unit that nothing can exceed.
       else if (viaPng.mean[i * c + u] === b.mean[u]) counts.pngMeanTies++;
       else losers.push(`${layer.name}#${u}`);
       if (viaPng.max[i * c + u] > b.max[u]) counts.pngMax++;
       if (renderMean[i * c + u] > b.mean[u]) counts.renderMean++;
+    }
+    if (node !== layer.name) {
+      const shown = viaPngAll.get(layer.name)!;
+      const bestShown = best.get(layer.name)!;
+      for (const [i, r] of rendered.entries()) {
+        softmax.units++;
+        if (shown.mean[i * c + r.unit] > bestShown.mean[r.unit]) softmax.pngMean++;
+        else if (shown.mean[i * c + r.unit] === bestShown.mean[r.unit]) softmax.pngMeanTies++;
+      }
     }
   }
   executor.dispose();
@@ -150,6 +174,8 @@ async function measureVersion(entry: ZooVersion, probes: Float32Array, options: 
     units: counts.units,
     beatsDataset: { pngMean: fraction(counts.pngMean), pngMax: fraction(counts.pngMax), renderMean: fraction(counts.renderMean) },
     tiesWithDataset: { pngMean: counts.pngMeanTies },
+    restarts: { restarted: counts.restarted, replaced: counts.replaced },
+    softmaxOnProbabilities: { units: softmax.units, beats: softmax.pngMean, ties: softmax.pngMeanTies },
     renderSeconds: +renderSeconds.toFixed(1),
     unitsPerMinute: +((60 * counts.units) / renderSeconds).toFixed(1),
     notBeatenByMean: losers,
@@ -173,19 +199,23 @@ export async function runOptvisVsDataset(options: Options) {
       pngMax: s.pngMax + v.counts.pngMax,
       renderMean: s.renderMean + v.counts.renderMean,
       ties: s.ties + v.counts.pngMeanTies,
+      softmaxUnits: s.softmaxUnits + v.softmaxOnProbabilities.units,
+      softmaxBeats: s.softmaxBeats + v.softmaxOnProbabilities.beats,
+      softmaxTies: s.softmaxTies + v.softmaxOnProbabilities.ties,
       seconds: s.seconds + v.renderSeconds,
     }),
-    { units: 0, pngMean: 0, pngMax: 0, renderMean: 0, ties: 0, seconds: 0 },
+    { units: 0, pngMean: 0, pngMax: 0, renderMean: 0, ties: 0, softmaxUnits: 0, softmaxBeats: 0, softmaxTies: 0, seconds: 0 },
   );
   return {
     backend: { name: backend.name, threads: backend.threads, simd: backend.simd },
     cpus: cpus().length,
     load: { before: +loadBefore.toFixed(2), after: +loadavg()[0].toFixed(2) },
-    settings: { steps: options.steps, size: options.size, learningRate: options.learningRate, transformScale: options.transformScale ?? options.size / 128, objective: 'channel', unitsPerBatch: UNITS_PER_BATCH, probes: options.probes },
+    settings: { steps: options.steps, size: options.size, learningRate: options.learningRate, transformScale: options.transformScale ?? options.size / 128, objective: 'channel', unitsPerBatch: UNITS_PER_BATCH, probes: options.probes, layers: options.layers ?? 'all' },
     overall: {
       units: total.units,
       beatsDataset: { pngMean: +(total.pngMean / total.units).toFixed(4), pngMax: +(total.pngMax / total.units).toFixed(4), renderMean: +(total.renderMean / total.units).toFixed(4) },
       tiesWithDataset: { pngMean: total.ties },
+      softmaxOnProbabilities: { units: total.softmaxUnits, beats: total.softmaxBeats, ties: total.softmaxTies },
       renderMinutes: +(total.seconds / 60).toFixed(1),
       unitsPerMinute: +((60 * total.units) / total.seconds).toFixed(1),
     },
@@ -194,10 +224,12 @@ export async function runOptvisVsDataset(options: Options) {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { steps: 256, size: 64, probes: 2000, learningRate: 0.05 };
+  // The demo's render settings (tools/start/demo.ts DEMO_RENDER).
+  const options: Options = { steps: 256, size: 64, probes: 2000, learningRate: 0.1 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--versions') options.versions = value.split(',');
+    else if (flag === '--layers') options.layers = value.split(',');
     else if (flag === '--steps') options.steps = Number(value);
     else if (flag === '--size') options.size = Number(value);
     else if (flag === '--probes') options.probes = Number(value);

@@ -1,6 +1,6 @@
 import { MicroscopeError, type ModelVersion } from '@microscope/contracts';
 import type { Catalog } from '@microscope/catalog';
-import { listLayers, optvis, type Executor, type LayerInfo } from '@microscope/engine';
+import { listLayers, optvis, type Executor, type GraphIR, type LayerInfo } from '@microscope/engine';
 import { encodePng } from '@microscope/imaging';
 import type { Logger } from '@microscope/platform';
 import type { BlobStore, Bus, Warehouse } from '@microscope/storage';
@@ -22,6 +22,7 @@ export interface RenderJobDeps {
 
 export interface LoadedLayer {
   version: ModelVersion;
+  ir: GraphIR;
   executor: Executor;
   layer: LayerInfo;
   forward: optvis.ForwardFn;
@@ -37,7 +38,7 @@ export async function loadLayer(deps: RenderJobDeps, versionId: string, layerNam
     const names = layers.map((l) => l.name);
     throw new MicroscopeError('NOT_FOUND', `model version has no layer "${layerName}"; its layers are ${names.slice(0, 40).join(', ')}${names.length > 40 ? ', …' : ''}`);
   }
-  return { version, executor, layer, forward: networkForward(executor, version) };
+  return { version, ir, executor, layer, forward: networkForward(executor, version) };
 }
 
 export interface Picture {

@@ -10,7 +10,7 @@ import { visualizeUnits } from './visualize-units';
  * stored before the next starts.
  */
 export async function visualizeJob(deps: RenderJobDeps, job: Job, params: VisualizeJobParams, progress: ProgressReporter): Promise<void> {
-  const { version, layer, forward } = await loadLayer(deps, params.versionId, params.layer);
+  const { version, ir, layer, forward } = await loadLayer(deps, params.versionId, params.layer);
   const units = params.units.length ? [...new Set(params.units)].sort((a, b) => a - b) : Array.from({ length: layer.unitCount }, (_, u) => u);
   const outside = units.filter((u) => u >= layer.unitCount);
   if (outside.length) throw new MicroscopeError('INVALID_INPUT', `layer "${layer.name}" has units 0–${layer.unitCount - 1}; asked for ${outside.slice(0, 5).join(', ')}`);
@@ -31,7 +31,8 @@ export async function visualizeJob(deps: RenderJobDeps, job: Job, params: Visual
   await pieces.finished(0, `rendering ${todo.length} units${skipped ? ` (${skipped} already done)` : ''}`);
   const rendering = visualizeUnits({
     forward,
-    layer: layer.name,
+    // A softmax layer's pictures optimise its logits (Lucid): probabilities saturate.
+    layer: optvis.optimisedNode(ir, layer.name),
     units: todo,
     objective: params.objective,
     imagesPerBatch: params.unitsPerBatch,
@@ -42,7 +43,10 @@ export async function visualizeJob(deps: RenderJobDeps, job: Job, params: Visual
     channels: version.input.channels,
     inputSize: [version.input.height, version.input.width],
     signal: deps.signal,
-    onStep: ({ step, steps, batch, batches, units: inBatch }) => pieces.within(done, (inBatch * step) / steps, `batch ${batch + 1}/${batches}: step ${step}/${steps}`),
+    onStep: ({ step, steps, batch, batches, units: inBatch, restarting }) =>
+      restarting
+        ? pieces.within(done, inBatch, `batch ${batch + 1}/${batches}: ${restarting} units again from a flat start, step ${step}/${steps}`)
+        : pieces.within(done, (inBatch * step) / steps, `batch ${batch + 1}/${batches}: step ${step}/${steps}`),
   });
   for await (const batch of rendering) {
     await Promise.all(batch.map((picture) => storePicture(deps.blobs, keys.get(picture.unit)!, picture)));

@@ -10,6 +10,7 @@ const DIVERSITY_WEIGHT = 1e2;
 
 export interface VisualizeUnitsOptions {
   forward: optvis.ForwardFn;
+  /** The node whose units are optimised (optvis.optimisedNode: a softmax layer's logits, else the layer itself). */
   layer: string;
   units: readonly number[];
   objective: VisualizationObjective;
@@ -25,8 +26,8 @@ export interface VisualizeUnitsOptions {
   /** Pixel amounts of Lucid's transforms relative to its 128 px (default size / 128: the same share of the image). */
   transformScale?: number;
   signal?: AbortSignal;
-  /** Called after every step of every batch (for progress). */
-  onStep?: (progress: { batch: number; batches: number; units: number; step: number; steps: number }) => void;
+  /** Called after every step of every batch (for progress); `restarting` counts the units of a second pass. */
+  onStep?: (progress: { batch: number; batches: number; units: number; step: number; steps: number; restarting?: number }) => void;
 }
 
 export interface RenderedUnit {
@@ -36,13 +37,17 @@ export interface RenderedUnit {
   height: number;
   width: number;
   channels: number;
+  /** Set when a flat image beat the first picture and the unit was optimised again: whether that picture was kept. */
+  restart?: 'kept-first' | 'replaced';
 }
 
 /**
  * Feature visualizations of many units of one layer: batches of units, one objective per unit in one forward and
  * backward pass, each unit's image started from its own seed (derived from the job seed and the unit number), so a
  * unit's picture is the same whichever batch it falls in — which is what lets a resumed job render only the
- * missing ones. Yields each batch as it finishes.
+ * missing ones. A unit whose picture a flat black or white image beats (darkness units, units a grey start turns
+ * off) is optimised again from that flat image and keeps the better picture (optvis.renderWithRestarts); the
+ * decision is the unit's own, so it too does not depend on the batch. Yields each batch as it finishes.
  */
 export async function* visualizeUnits(options: VisualizeUnitsOptions): AsyncGenerator<RenderedUnit[]> {
   const perUnit = options.objective === 'diversity' ? DIVERSITY_IMAGES : 1;
@@ -50,7 +55,8 @@ export async function* visualizeUnits(options: VisualizeUnitsOptions): AsyncGene
   const batches = Math.ceil(options.units.length / unitsPerBatch);
   for (let b = 0; b < batches; b++) {
     const units = options.units.slice(b * unitsPerBatch, (b + 1) * unitsPerBatch);
-    const result = await optvis.render({
+    let restarting: number | undefined;
+    const renderOptions: optvis.RenderOptions = {
       forward: options.forward,
       objectives: objectivesFor(options.layer, units, options.objective),
       batch: units.length * perUnit,
@@ -63,12 +69,23 @@ export async function* visualizeUnits(options: VisualizeUnitsOptions): AsyncGene
       inputSize: options.inputSize,
       transforms: optvis.standardTransforms(options.transformScale ?? options.size / LUCID_SIZE),
       signal: options.signal,
-      onProgress: ({ step, steps }) => options.onStep?.({ batch: b, batches, units: units.length, step, steps }),
-    });
+      onProgress: ({ step, steps }) => options.onStep?.({ batch: b, batches, units: units.length, step, steps, restarting }),
+    };
+    const targets = unitTargets(units, options.objective);
+    // One image per unit, each with its own objective: a unit that a flat image beats is optimised again from it.
+    const result: optvis.RenderResult & Partial<Pick<optvis.RestartedResult, 'restarted' | 'replaced'>> = targets
+      ? await optvis.renderWithRestarts(renderOptions, {
+          objectivesFor: (items) => objectivesFor(options.layer, items.map((i) => units[i]), options.objective),
+          itemValues: optvis.unitBatchItemValues(options.layer, targets, { reduce: options.objective === 'neuron' ? 'neuron' : 'channel' }),
+          onRestart: (items) => (restarting = items.length),
+        })
+      : await optvis.render(renderOptions);
+    const restart = (i: number): RenderedUnit['restart'] =>
+      result.restarted?.includes(i) ? (result.replaced?.includes(i) ? 'replaced' : 'kept-first') : undefined;
     yield units.map((unit, i) => {
       const images = result.images.slice(i * perUnit, (i + 1) * perUnit);
       return perUnit === 1
-        ? { unit, pixels: images[0], height: result.height, width: result.width, channels: result.channels }
+        ? { unit, pixels: images[0], height: result.height, width: result.width, channels: result.channels, restart: restart(i) }
         : { unit, ...tile2x2(images, result.height, result.width, result.channels) };
     });
   }
@@ -95,6 +112,13 @@ function objectivesFor(layer: string, units: readonly number[], objective: Visua
     default:
       throw new MicroscopeError('INVALID_INPUT', `unknown objective ${objective as string}`);
   }
+}
+
+/** Each batch item's unit and weight, for objectives with one image per unit (not diversity). */
+function unitTargets(units: readonly number[], objective: VisualizationObjective): optvis.UnitTarget[] | undefined {
+  if (objective === 'diversity') return undefined;
+  const weight = objective === 'negative' ? -1 : 1;
+  return units.map((unit, batch) => ({ batch, unit, weight }));
 }
 
 /** Four images side by side, two rows of two. */

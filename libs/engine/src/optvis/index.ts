@@ -6,6 +6,8 @@ export { dominantOrientation, orientationDifference, type DominantOrientation } 
 export { dft2d, signedFrequency, type ComplexGrid } from './dft';
 export { Rng, deriveSeed } from './rng';
 export { Adam } from './adam';
+export { renderWithRestarts, RESTART_LEVELS, RESTART_MARGIN, type RestartOptions, type RestartedResult } from './restarts';
+export { optimisedNode } from './optimised-node';
 export { OPTVIS_VERSION } from './version';
 export {
   renderParamsHash,

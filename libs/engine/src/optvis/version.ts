@@ -3,4 +3,5 @@
  * images for the same parameters (a transform, a default, a gradient fix) gets new keys instead of stale pictures.
  * Bump it with any such change.
  */
-export const OPTVIS_VERSION = 1;
+export const OPTVIS_VERSION = 2;
+// 2: unit pictures restart from a flat image when one beats them; softmax layers optimise their logits.

@@ -5,7 +5,7 @@ import { Rng } from '../rng';
 import { negative, product, scaled, sum, type Activations, type Objective } from './objective';
 import { caricature, channel, deepdream, direction, neuron } from './units';
 import { diversity } from './diversity';
-import { unitBatch } from './unit-batch';
+import { unitBatch, unitBatchItemValues } from './unit-batch';
 
 const value = (o: Objective, acts: Activations): number => tf.tidy(() => o.evaluate(acts).dataSync()[0]);
 
@@ -142,5 +142,27 @@ describe('objectives', () => {
     expect(value(unitBatch('dense', [{ batch: 1, unit: 2 }, { batch: 0, unit: 0, weight: 2 }]), acts)).toBeCloseTo(6 + 2);
     images.dispose();
     net.dispose();
+  });
+
+  it('unitBatchItemValues: each row its own targets, for a batch whose rows are chosen items of the original', () => {
+    const targets = [
+      { batch: 0, unit: 1 },
+      { batch: 1, unit: 0, weight: -1 },
+      { batch: 1, unit: 1, weight: 2 },
+    ];
+    const rows = (items: number[], layer = 'conv', reduce: 'channel' | 'neuron' = 'channel') =>
+      tf.tidy(() => Array.from(unitBatchItemValues(layer, targets, { reduce })(acts, items).dataSync()));
+    const channelOf = (b: number, c: number) => b * 100 + 10 + 1.5 + c / 10;
+    const own = [channelOf(0, 1), -channelOf(1, 0) + 2 * channelOf(1, 1)];
+    const full = rows([0, 1]);
+    full.forEach((v, i) => expect(v).toBeCloseTo(own[i], 3));
+    // Row 0 of the activations now stands for original item 1 (and is read as such), row 1 for item 0.
+    const swapped = rows([1, 0]);
+    expect(swapped[0]).toBeCloseTo(-channelOf(0, 0) + 2 * channelOf(0, 1), 3);
+    expect(swapped[1]).toBeCloseTo(channelOf(1, 1), 3);
+    // Their sum is the batched objective's value; the centre neuron (1, 2) for 'neuron'.
+    expect(full[0] + full[1]).toBeCloseTo(value(unitBatch('conv', targets), acts), 3);
+    expect(rows([0, 1], 'conv', 'neuron')[0]).toBeCloseTo(10 + 2 + 0.1, 4);
+    expect(rows([0, 1], 'dense')).toEqual([2, -4 + 2 * 5]);
   });
 });

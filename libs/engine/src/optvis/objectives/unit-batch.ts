@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { MicroscopeError } from '@microscope/contracts';
-import { layerActivations, objective, type Objective } from './objective';
+import { layerActivations, objective, type Activations, type Objective } from './objective';
 
 /** One unit of a batched objective: batch item `batch` optimises `unit`, with `weight` (−1 minimises it). */
 export interface UnitTarget {
@@ -34,6 +34,22 @@ export function unitBatch(layer: string, targets: readonly UnitTarget[], options
         return tf.sum(tf.mul(t, mask)) as tf.Scalar;
       }),
   );
+}
+
+/**
+ * Each batch row's own value of a unit batch (the sum of its targets' weighted channel means or centre neurons),
+ * for a batch whose row k is original item `items[k]`: a tensor [items.length]. Used to compare pictures item by
+ * item, which the summed objective cannot.
+ */
+export function unitBatchItemValues(layer: string, targets: readonly UnitTarget[], options: UnitBatchOptions = {}): (acts: Activations, items: readonly number[]) => tf.Tensor1D {
+  const reduce = options.reduce ?? 'channel';
+  return (acts, items) =>
+    tf.tidy(() => {
+      const t = layerActivations(acts, layer);
+      const rows = items.flatMap((item, k) => targets.filter((target) => target.batch === item).map((target) => ({ ...target, batch: k })));
+      const weighted = tf.mul(t, maskFor(t.shape, rows, reduce, layer));
+      return tf.sum(tf.reshape(weighted, [t.shape[0], -1]), 1) as tf.Tensor1D;
+    });
 }
 
 /** The weights of every activation: weight / positions on each target's channel (or at its centre), 0 elsewhere. */
