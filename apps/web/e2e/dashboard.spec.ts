@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium';
-import { firstSucceeded, startStack, versionNames, type Stack } from './support/stack';
+import { firstSucceeded, startStack, twoSucceededOnOneDataset, versionNames, type Stack } from './support/stack';
 import { createWideStudy } from './support/wide-study';
 
 /**
@@ -16,6 +16,8 @@ let browser: Browser;
 let page: Page;
 /** The first demo version whose extraction has finished, and its first layer. */
 let readyVersion: Promise<{ model: string; version: string; layer: string; units: number }>;
+/** The first two demo versions extracted on the same probe set, as `model@version`, and A's first layer. */
+let readyPair: Promise<{ a: string; b: string; model: string; version: string; layer: string }>;
 const problems: string[] = [];
 
 async function shot(name: string, fullPage = true) {
@@ -33,6 +35,12 @@ beforeAll(async () => {
     return { ...names, layer: layers[0].name, units: layers[0].unitCount };
   });
   readyVersion.catch(() => undefined);
+  readyPair = twoSucceededOnOneDataset(stack.product, stack.demoJobs).then(async ([first, second]) => {
+    const [a, b] = await Promise.all([versionNames(stack.product, first.params.versionId), versionNames(stack.product, second.params.versionId)]);
+    const layers = await stack.product.catalog.listLayers(first.params.versionId);
+    return { a: `${a.model}@${a.version}`, b: `${b.model}@${b.version}`, ...a, layer: layers[0].name };
+  });
+  readyPair.catch(() => undefined);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1360, height: 900 }, colorScheme: 'light' });
   // Two shared cores: the product extracts the demo's activations in this same process while pages render, and a
@@ -136,14 +144,84 @@ test('the blob route answers with an ETag and a year of caching', async () => {
   expect(again.status).toBe(304);
 });
 
-test('the compare page picks two versions and lays out their layers for the heatmap', async () => {
-  await page.goto(`${stack.web.url}/studies/demo/-/compare`);
-  await page.getByLabel('Version A (rows)').waitFor();
-  const b = await page.getByLabel('Version B (columns)').inputValue();
-  expect(b).toMatch(/@/);
-  await page.getByRole('table', { name: /similarity/ }).waitFor();
+test('the compare page requests a comparison, shows the heatmap, and a cell opens the unit matching table', async () => {
+  const { a, b } = await readyPair;
+  await page.goto(`${stack.web.url}/studies/demo/-/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`);
+  await expect(page.getByLabel('Version A (rows)').inputValue()).resolves.toBe(a);
+  await expect(page.getByLabel('Version B (columns)').inputValue()).resolves.toBe(b);
+  const grid = page.getByRole('grid', { name: /similarity/ });
+  await grid.waitFor();
+  // Not computed yet: the page says so and offers to compute it; the grid already lays out the layers.
   await page.getByText('Layer similarity for this pair is not computed yet', { exact: false }).waitFor();
+  expect(await grid.locator('button[data-cell]:not([aria-disabled])').count()).toBe(0);
+  await shot('compare-not-computed');
+  await page.getByRole('button', { name: /^Compare these two versions/ }).click();
+  // The job's progress shows live, and the heatmap fills in when it ends, without a reload.
+  const computed = grid.locator('button[data-cell]:not([aria-disabled])');
+  await computed.first().waitFor({ timeout: 5 * 60_000 });
+  expect(await computed.count()).toBe(await grid.locator('button[data-cell]').count());
+  expect(await computed.first().getAttribute('aria-label')).toMatch(/ × .+: −?\d/);
   await shot('compare');
+
+  // Keyboard: one tab stop, arrows move between cells, Enter opens the pair's unit matches.
+  await grid.locator('button[data-cell][tabindex="0"]').focus();
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('ArrowRight');
+  await expect(page.evaluate(() => document.activeElement?.getAttribute('data-cell'))).resolves.toBe('1:1');
+  await page.keyboard.press('Enter');
+  await page.waitForURL(/layer=.+&other=/);
+  const table = page.getByRole('table', { name: /^Unit matches of / });
+  await table.waitFor();
+  const rows = table.locator('tbody tr');
+  expect(await rows.count()).toBeGreaterThan(0);
+  // Each row: the unit of A and its best match in B side by side, each a link to its unit page, and r.
+  const firstRow = rows.first();
+  expect(await firstRow.locator(`a[href^="/studies/demo/${a.split('@')[0]}/"]`).count()).toBeGreaterThanOrEqual(1);
+  expect(await firstRow.locator(`a[href^="/studies/demo/${b.split('@')[0]}/"]`).count()).toBeGreaterThanOrEqual(1);
+  expect(await firstRow.locator('[title^="r = "]').count()).toBe(1);
+  await shot('compare-matches');
+
+  // Another metric reads the same pair's other matrix; a click on a cell chooses it too.
+  await page.getByLabel('Metric').selectOption('svcca');
+  await page.waitForURL(/metric=svcca/);
+  await page.getByText('SVCCA on', { exact: false }).waitFor();
+  await computed.first().click();
+  await page.waitForURL(/layer=.+&other=.+/);
+  await table.waitFor();
+
+  // The whole study at once: every extracted version's layers, the compared pair filled in.
+  await page.getByRole('button', { name: 'Whole study' }).click();
+  await page.waitForURL(/scope=study/);
+  const matrix = page.getByRole('grid', { name: 'rows × columns similarity' });
+  await matrix.waitFor();
+  expect(await matrix.locator('button[data-cell]:not([aria-disabled])').count()).toBeGreaterThan(0);
+  await shot('compare-study');
+});
+
+test('a unit page shows its best matches in the compared version, and tuning curves requested from the page', async () => {
+  const { b, model, version, layer } = await readyPair;
+  await page.goto(`${stack.web.url}/studies/demo/${model}/${version}/${layer}/0`);
+  const matches = page.getByRole('list', { name: 'Best matches of unit 0' });
+  await matches.waitFor();
+  await matches.getByRole('heading', { name: b }).waitFor();
+  const matchLinks = matches.locator('a[data-match]');
+  expect(await matchLinks.count()).toBeGreaterThanOrEqual(1);
+  expect(await matchLinks.first().getAttribute('href')).toMatch(new RegExp(`^/studies/demo/${b.replace('@', '/')}/`));
+  expect(await matchLinks.first().textContent()).toMatch(/#\d+.*\d/);
+
+  // No tuning curves yet: the page offers to compute them, follows the job and draws them when it ends.
+  await page.getByText('No tuning curves for this unit yet.').waitFor();
+  await page.getByRole('button', { name: /^Compute tuning curves/ }).click();
+  await page.locator('[data-job-status]').first().waitFor();
+  await page.locator('figure[data-tuning]').first().waitFor({ timeout: 5 * 60_000 });
+  const families = await page.locator('figure[data-tuning]').evaluateAll((els) => els.map((el) => el.getAttribute('data-tuning')));
+  expect(families).toEqual(['edge', 'grating', 'curve', 'colour']);
+  await page.locator('figure[data-tuning="grating"] .recharts-line').first().waitFor();
+  // A line per spatial frequency, and the peak named in words.
+  expect(await page.locator('figure[data-tuning="grating"] .recharts-line').count()).toBe(4);
+  expect(await page.locator('figure[data-tuning="grating"] figcaption').textContent()).toMatch(/strongest response .+ at orientation \d/);
+  await page.getByRole('heading', { name: 'Across versions' }).waitFor();
+  await shot('unit-compared');
 });
 
 test('a broken model upload shows the server’s errors next to their fields', async () => {

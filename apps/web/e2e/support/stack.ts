@@ -59,6 +59,25 @@ export async function firstSucceeded(product: Product, jobIds: string[], timeout
   }
 }
 
+/**
+ * Waits until two of the jobs have succeeded on the same probe set and returns them, in the order they finished
+ * (a comparison needs both versions extracted on one dataset).
+ */
+export async function twoSucceededOnOneDataset(product: Product, jobIds: string[], timeoutMs = 10 * 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const jobs = await Promise.all(jobIds.map((id) => product.catalog.getJob(id)));
+    const done = jobs.filter((j) => j.status === 'succeeded').sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    for (const first of done) {
+      const second = done.find((j) => j !== first && j.params.kind === 'activations' && first.params.kind === 'activations' && j.params.datasetId === first.params.datasetId);
+      if (second) return [first, second] as const;
+    }
+    if (jobs.filter((j) => j.status !== 'failed').length < 2) throw new Error(`fewer than two extractions can succeed: ${jobs.map((j) => `${j.status} ${j.message}`).join('; ')}`);
+    if (Date.now() > deadline) throw new Error(`no two extractions finished within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** model / version label of a version id, for building permalinks. */
 export async function versionNames(product: Product, versionId: string) {
   const version = await product.catalog.getVersionById(versionId);

@@ -44,7 +44,10 @@ export function Heatmap({ rows, columns, values, rowTitle, columnTitle, domain, 
     return { row: 0, column: 0 };
   })();
   const [focus, setFocus] = useState<CellPosition | null>(null);
-  const stop = focus ?? selected ?? firstComputed;
+  // One tab stop: the cell last focused, else the selected one, else the first computed (a grid whose layers
+  // changed may no longer have the first two).
+  const inside = (p: CellPosition | null | undefined): p is CellPosition => !!p && p.row >= 0 && p.row < rows.length && p.column >= 0 && p.column < columns.length;
+  const stop = inside(focus) ? focus : inside(selected) ? selected : firstComputed;
   const gridRef = useRef<HTMLDivElement>(null);
   const groups = new Set(groupStarts.filter((g) => g > 0));
   const style = { '--columns': columns.length, '--cell': dense ? '16px' : '44px', '--cell-min': dense ? '12px' : '28px' } as CSSProperties;

@@ -43,6 +43,7 @@ export function RequestButton({
   what,
   small,
   compact,
+  primary = !small && !compact,
   disabled,
   disabledReason,
   onEnded,
@@ -57,6 +58,8 @@ export function RequestButton({
   small?: boolean;
   /** For table cells: the status and bar only, the message as a tooltip. */
   compact?: boolean;
+  /** The page's main action (filled); by default unless small or compact. */
+  primary?: boolean;
   disabled?: boolean;
   /** Said beside a disabled button. */
   disabledReason?: string;
@@ -81,7 +84,7 @@ export function RequestButton({
       {!running && !allDone && (
         <button
           type="button"
-          className={`btn ${small || compact ? 'btn-small' : ''} ${failed || compact ? '' : 'btn-primary'}`}
+          className={`btn ${small || compact ? 'btn-small' : ''} ${primary && !failed ? 'btn-primary' : ''}`}
           disabled={disabled || mutation.isPending}
           aria-label={`${failed ? 'Retry' : label}: ${what}`}
           onClick={() => mutation.mutate()}

@@ -29,7 +29,7 @@ export function TrajectoryChart({ points, label, metric }: { points: TrajectoryP
           <XAxis dataKey="version" stroke="var(--muted)" fontSize={11} tickLine={false} />
           <YAxis stroke="var(--muted)" fontSize={11} width={40} tickLine={false} domain={[(min: number) => Math.min(0, Math.floor(min * 10) / 10), 1]} tickFormatter={(v: number) => formatNumber(v, 2)} />
           <Tooltip formatter={(v) => formatNumber(Number(v), 3)} contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border-strong)', fontSize: 12 }} />
-          <Legend wrapperStyle={{ fontSize: 11 }} iconType="plainline" />
+          <Legend wrapperStyle={{ fontSize: 11 }} iconType="plainline" itemSorter={(item) => LINES.findIndex((l) => l.key === item.dataKey)} />
           {LINES.map((l) => (
             <Line
               key={l.key}

@@ -50,7 +50,7 @@ export function TuningChart({ chart, unit, height = 210 }: { chart: Chart; unit:
             {series.map((s, i) => (
               <Line key={s.key} dataKey={s.key} name={s.label} stroke={seriesColor(i, series.length)} strokeWidth={1.6} dot={false} isAnimationActive={false} connectNulls type="monotone" />
             ))}
-            {series.length > 1 && <Legend iconType="plainline" wrapperStyle={{ fontSize: 11 }} />}
+            {series.length > 1 && <Legend iconType="plainline" wrapperStyle={{ fontSize: 11 }} itemSorter={(item) => Number(String(item.dataKey).slice(1))} />}
             {peak && <ReferenceDot x={peak.x} y={peak.response} r={4} fill="var(--pos)" stroke="var(--surface)" />}
           </LineChart>
         </ResponsiveContainer>

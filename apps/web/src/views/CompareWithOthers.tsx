@@ -17,7 +17,7 @@ export function CompareWithOthers({
   version,
   dataset,
   jobs,
-  small,
+  primary,
 }: {
   study: string;
   model: string;
@@ -25,7 +25,7 @@ export function CompareWithOthers({
   /** The probe set (default: the study's first). */
   dataset?: string;
   jobs: readonly JobView[];
-  small?: boolean;
+  primary?: boolean;
 }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
@@ -50,7 +50,7 @@ export function CompareWithOthers({
       what={`comparisons of ${versionRef(model, version)} on ${datasetName}`}
       jobs={running}
       studyJobs={jobs}
-      small={small}
+      primary={primary}
       disabled={notExtracted || remaining.length === 0}
       disabledReason={notExtracted ? `first extract its activations on ${datasetName}` : remaining.length === 0 && !running.length ? `no other version has activations on ${datasetName} yet` : undefined}
       request={async () => {

@@ -16,6 +16,7 @@ import type { LayerUnitStats } from '../trpc/api';
 import { useTRPC } from '../trpc/react';
 import { useStudyJobs } from '../hooks/useStudyJobs';
 import { layerDream, pictureByUnit } from '../lib/pictures';
+import { isActive } from '../lib/jobs';
 import { LayerWork } from './LayerWork';
 import styles from '../app/pages.module.css';
 import grid from '../components/grid.module.css';
@@ -29,10 +30,12 @@ export function LayerView({ path, dataset, initialOrder }: { path: LayerPath; da
   const ref = { study: path.study, model: path.model, version: path.version };
   const detail = useQuery(trpc.versions.get.queryOptions(ref));
   const stats = useQuery(trpc.unitStats.byLayer.queryOptions({ ...ref, layer: path.layer, dataset }));
-  const renders = useQuery(trpc.renders.forLayer.queryOptions({ ...ref, layer: path.layer }));
   const study = useQuery(trpc.studies.get.queryOptions({ study: path.study }));
   const versionId = study.data?.models.find((m) => m.name === path.model)?.versions.find((v) => v.label === path.version)?.id;
   const jobs = useStudyJobs(path.study, (j) => j.params.versionId === versionId && (j.kind === 'visualize' || j.kind === 'dream' || j.kind === 'tuning'));
+  // While a render of this layer runs, its pictures are listed again every few seconds: the tiles fill in as they are stored.
+  const rendering = (jobs.data ?? []).some((j) => j.params.kind === 'visualize' && j.params.versionId === versionId && j.params.layer === path.layer && isActive(j.status));
+  const renders = useQuery(trpc.renders.forLayer.queryOptions({ ...ref, layer: path.layer }, { refetchInterval: rendering ? 5000 : false }));
   const [order, setOrderState] = useState(initialOrder);
 
   // The order lives in the URL (a permalink to "conv2 sorted by max") without a round trip to the server.
@@ -135,7 +138,9 @@ export function LayerView({ path, dataset, initialOrder }: { path: LayerPath; da
         )}
         {renders.error && <ErrorPanel error={renders.error} what="the list of renders" />}
         {renders.data && renderByUnit.size === 0 && (
-          <Missing compact title="No feature visualizations rendered for this layer yet: tiles show each unit’s activation histogram instead." advice={advice.visualize(path.study, path.model, path.version, path.layer)} />
+          <Missing compact title="No feature visualizations rendered for this layer yet: tiles show each unit’s activation histogram instead.">
+            “Render every unit” below requests them; the tiles fill in as they are stored.
+          </Missing>
         )}
       </div>
 

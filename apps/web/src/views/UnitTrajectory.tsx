@@ -87,6 +87,13 @@ export function UnitTrajectory({ path, dataset, detail, jobs }: { path: UnitPath
     const points = t.chain.map((p) => ({ version: p.version, link: p.link, direct: p.version === t.anchor ? null : (p.directFromAnchor?.correlation ?? null), layer: p.similarityToFinal }));
     body = (
       <div className={styles.stack}>
+        {t.chain.length < versions.length && (
+          <Missing
+            compact
+            title={`${versions.length - t.chain.length} of ${versions.length} versions of ${path.model} have no activations of ${path.layer} on ${dataset} yet, so the trajectory leaves them out.`}
+            advice={advice.activations(path.study, path.model, undefined, dataset)}
+          />
+        )}
         {t.missing.length > 0 && (
           <Missing
             compact
@@ -102,11 +109,13 @@ export function UnitTrajectory({ path, dataset, detail, jobs }: { path: UnitPath
             <span className="mono">{t.stableFrom}</span> to <span className="mono">{t.stableTo}</span>.
           </p>
         )}
-        <TrajectoryChart
-          points={points}
-          metric={t.metric.toUpperCase()}
-          label={`Unit ${path.unit} of ${path.layer} across ${t.chain.length} versions of ${path.model}: ${followed} links followed${t.stability !== null ? `, stability ${formatNumber(t.stability, 3)}` : ''}`}
-        />
+        {t.chain.length > 1 && (
+          <TrajectoryChart
+            points={points}
+            metric={t.metric.toUpperCase()}
+            label={`Unit ${path.unit} of ${path.layer} across ${t.chain.length} versions of ${path.model}: ${followed} links followed${t.stability !== null ? `, stability ${formatNumber(t.stability, 3)}` : ''}`}
+          />
+        )}
         <table aria-label={`Unit ${path.unit} of ${path.layer} in each version of ${path.model}`}>
           <thead>
             <tr>

@@ -77,7 +77,7 @@ export function VersionView({ study, model, version, dataset }: VersionPath & { 
             <Link className="btn" href={routes.compare(study, versionRef(model, version))}>
               Compare…
             </Link>
-            <CompareWithOthers study={study} model={model} version={version} dataset={datasetName} jobs={jobs.data ?? []} />
+            <CompareWithOthers study={study} model={model} version={version} dataset={datasetName} jobs={jobs.data ?? []} primary={false} />
           </>
         }
       >
