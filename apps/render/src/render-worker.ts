@@ -36,6 +36,31 @@ export function createRenderWorker(options: RenderOptions) {
   const renders = new OneAtATime();
   const renderDeps = { ...options, models, signal: stopping.signal };
 
+  /** Runs one job of a kind render does. */
+  async function runJob(job: Job, progress: ProgressReporter, started: () => Promise<void>, exclusive: (work: () => Promise<void>) => Promise<void>): Promise<void> {
+    const params = job.params;
+    switch (params.kind) {
+      case 'activations':
+        await started();
+        await extractActivations({ ...options, models }, job, params, progress);
+        break;
+      case 'visualize':
+        await exclusive(() => visualizeJob(renderDeps, job, params, progress));
+        break;
+      case 'dream':
+        await exclusive(() => dreamJob(renderDeps, job, params, progress));
+        break;
+      case 'caricature':
+        await exclusive(() => caricatureJob(renderDeps, job, params, progress));
+        break;
+      case 'tuning':
+        await exclusive(() => tuningJob(renderDeps, job, params, progress));
+        break;
+      default:
+        throw new MicroscopeError('UNSUPPORTED', `render workers cannot run ${job.kind} jobs`);
+    }
+  }
+
   async function handle(message: IncomingMessage): Promise<void> {
     const parsed = parseMessage(message.value);
     if (parsed.type !== 'job.requested') throw new InvalidMessageError(`unexpected message type ${parsed.type} on ${Topics.jobs}`);
@@ -46,34 +71,15 @@ export function createRenderWorker(options: RenderOptions) {
     const log = options.log.child({ jobId: job.id, versionId: job.params.versionId, attempt: message.attempt });
     const started = () => progress.report('running', 0, message.attempt > 1 ? `retrying (attempt ${message.attempt})` : 'started');
     /** Optimisations and sweeps one at a time; a job waiting its turn stays "queued". */
-    const exclusive = (run: () => Promise<void>) =>
+    const exclusive = (work: () => Promise<void>) =>
       renders.run(async () => {
         stopping.signal.throwIfAborted();
         await started();
-        await run();
+        await work();
       });
     try {
-      const params = job.params;
-      switch (params.kind) {
-        case 'activations':
-          await started();
-          await extractActivations({ ...options, models }, job, params, progress);
-          break;
-        case 'visualize':
-          await exclusive(() => visualizeJob(renderDeps, job, params, progress));
-          break;
-        case 'dream':
-          await exclusive(() => dreamJob(renderDeps, job, params, progress));
-          break;
-        case 'caricature':
-          await exclusive(() => caricatureJob(renderDeps, job, params, progress));
-          break;
-        case 'tuning':
-          await exclusive(() => tuningJob(renderDeps, job, params, progress));
-          break;
-        default:
-          throw new MicroscopeError('UNSUPPORTED', `render workers cannot run ${job.kind} jobs`);
-      }
+      // The models this job gets stay loaded until it ends, even if jobs of other versions push them out of the cache.
+      await models.hold(() => runJob(job, progress, started, exclusive));
     } catch (e) {
       // Stopped half-way: leave the message unacknowledged so the job resumes on the next start.
       if (stopping.signal.aborted) throw e;
