@@ -7,6 +7,7 @@ import type { ModelVersion } from '@microscope/contracts';
 import { ChdbWarehouse, type Row } from '@microscope/storage';
 import { MatchMethod } from './comparison-rows';
 import { createCompareRouter } from './compare-router';
+import { addTestVersion } from './test-version';
 
 /**
  * compare.layerPairMatches (the dashboard's unit matching table of one heatmap cell) over planted `unit_matches`
@@ -23,24 +24,7 @@ let warehouse: ChdbWarehouse;
 let caller: ReturnType<ReturnType<typeof createCompareRouter>['createCaller']>;
 const ids = { studyId: '', datasetId: '', a: '', b: '', c: '' };
 
-async function addVersion(catalog: Catalog, label: string, ordinal: number): Promise<ModelVersion> {
-  const model = await catalog.ensureModel(ids.studyId, 'm', 'test');
-  const version: ModelVersion = {
-    id: randomUUID(),
-    modelId: model.id,
-    studyId: ids.studyId,
-    label,
-    contentHash: randomUUID().replace(/-/g, '').padEnd(64, '0'),
-    format: 'tfjs-layers',
-    input: { height: 2, width: 2, channels: 1 },
-    preprocessing: { scale: 1, mean: [0], std: [1] },
-    training: {},
-    ordinal,
-    createdAt: catalogNow(),
-  };
-  await catalog.addVersion(version, LAYERS);
-  return version;
-}
+const addVersion = (catalog: Catalog, label: string, ordinal: number): Promise<ModelVersion> => addTestVersion(catalog, ids.studyId, label, ordinal, LAYERS);
 
 const match = (from: string, layer: string, unit: number, method: string, to: string, otherLayer: string, rank: number, otherUnit: number, score: number): Row => ({
   version_id: from,

@@ -10,6 +10,7 @@ import { ChdbWarehouse, ClickHouseWarehouse, MemoryBus, type Row, type Warehouse
 import { bestMatchSummary, chainBestMatches, similarityToReference, storedLayerSimilarity, storedUnitMatches, versionsWithActivations } from './compare-queries';
 import { COMPARE_GROUP, createCompareRunner } from './compare-runner';
 import { readPooledMatrix } from './pooled-matrix';
+import { addTestVersion } from './test-version';
 
 /**
  * The comparison runner over the embedded bus and a warehouse: activation matrices planted in `unit_activations`,
@@ -81,23 +82,8 @@ function describeRunner(label: string, open: OpenWarehouse): void {
     const stored = new Map<string, number[][]>();
 
     async function addVersion(label: string): Promise<ModelVersion> {
-      const model = await catalog.ensureModel(ids.studyId, 'm', 'test');
-      const version: ModelVersion = {
-        id: randomUUID(),
-        modelId: model.id,
-        studyId: ids.studyId,
-        label,
-        contentHash: randomUUID().replace(/-/g, '').padEnd(64, '0'),
-        format: 'tfjs-layers',
-        input: { height: 2, width: 2, channels: 1 },
-        preprocessing: { scale: 1, mean: [0], std: [1] },
-        training: {},
-        ordinal: Object.keys(versions).length,
-        createdAt: catalogNow(),
-      };
-      await catalog.addVersion(version, LAYERS);
-      versions[label] = version;
-      return version;
+      versions[label] = await addTestVersion(catalog, ids.studyId, label, Object.keys(versions).length, LAYERS);
+      return versions[label];
     }
 
     /** Stores a layer's activations (images × units) as the activation sink would, rounded to float32 as stored. */
