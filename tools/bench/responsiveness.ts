@@ -28,7 +28,7 @@ import { readZooManifest } from '../demo-zoo/manifest';
 import { buildFashionProbeSet } from '../demo-zoo/probe';
 import { DEMO_RENDER } from '../start/demo';
 import { ProductEnv, startProduct, type Product } from '../start/product';
-import { saveTfjsModel, seeded } from '../testing/tiny-study';
+import { seeded, tfjsModelFiles } from '../testing/tiny-study';
 import { inceptionV1 } from './networks/inception-v1';
 
 const ZOO_DIR = path.join(__dirname, '..', 'demo-zoo');
@@ -203,18 +203,11 @@ async function runPhase(phase: Phase, product: Product, study: BenchStudy, units
 async function registerLargeNetwork(product: Product, study: BenchStudy): Promise<{ versionId: string; datasetId: string }> {
   const deps = { catalog: product.catalog, blobs: product.storage.blobs };
   const model = inceptionV1(LARGE_SIZE);
-  const dir = await mkdtemp(path.join(tmpdir(), 'microscope-resp-large-'));
   try {
-    await saveTfjsModel(model, dir);
-    const files = new Map([
-      ['model.json', await readFile(path.join(dir, 'model.json'))],
-      ['weights.bin', await readFile(path.join(dir, 'weights.bin'))],
-    ]);
-    await registerVersion(deps, { study: study.name, model: 'inception-shaped', label: 'random', training: {} }, files);
+    await registerVersion(deps, { study: study.name, model: 'inception-shaped', label: 'random', training: {} }, await tfjsModelFiles(model));
   } finally {
     model.dispose();
     tf.disposeVariables();
-    await rm(dir, { recursive: true, force: true });
   }
   const random = seeded(11);
   const images = [];

@@ -31,9 +31,9 @@ export function tinyModel(seed: number): tf.LayersModel {
   });
 }
 
-/** Saves a layers model as model.json + one weights file, the way TF.js exports it. */
-export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<string> {
-  await mkdir(dir, { recursive: true });
+/** A layers model as TF.js exports it, in memory: model.json and one weights file, by file name. */
+export async function tfjsModelFiles(model: tf.LayersModel): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightsFile = 'weights.bin';
@@ -44,11 +44,18 @@ export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs }],
       };
-      await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
-      await writeFile(path.join(dir, weightsFile), Buffer.from(artifacts.weightData as ArrayBuffer));
+      files.set('model.json', Buffer.from(JSON.stringify(json)));
+      files.set(weightsFile, Buffer.from(artifacts.weightData as ArrayBuffer));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+  return files;
+}
+
+/** Saves a layers model as model.json + one weights file in `dir`; returns the model.json path. */
+export async function saveTfjsModel(model: tf.LayersModel, dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, bytes] of await tfjsModelFiles(model)) await writeFile(path.join(dir, name), bytes);
   return path.join(dir, 'model.json');
 }
 

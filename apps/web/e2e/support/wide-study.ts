@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { ActivationsJobParams } from '@microscope/contracts';
 import { encodePng } from '@microscope/imaging';
 import { registerDataset, registerVersion } from '@microscope/ingest';
 import type { Product } from '../../../../tools/start/product';
-import { saveTfjsModel, seeded } from '../../../../tools/testing/tiny-study';
+import { seeded, tfjsModelFiles } from '../../../../tools/testing/tiny-study';
 
 const SIDE = 16;
 
@@ -26,17 +23,10 @@ export async function createWideStudy(product: Product, opts: { name: string; un
       tf.layers.dense({ name: 'out', units: 4, activation: 'softmax', kernelInitializer: init(3) }),
     ],
   });
-  const dir = await mkdtemp(path.join(tmpdir(), 'microscope-wide-'));
   try {
-    await saveTfjsModel(model, dir);
-    const files = new Map([
-      ['model.json', await readFile(path.join(dir, 'model.json'))],
-      ['weights.bin', await readFile(path.join(dir, 'weights.bin'))],
-    ]);
-    await registerVersion(deps, { study: study.name, model: 'wide-cnn', label: 'v1', training: {} }, files);
+    await registerVersion(deps, { study: study.name, model: 'wide-cnn', label: 'v1', training: {} }, await tfjsModelFiles(model));
   } finally {
     model.dispose();
-    await rm(dir, { recursive: true, force: true });
   }
   const random = seeded(7);
   const images = [];
