@@ -1,15 +1,13 @@
 import { createTRPCClient, httpLink, splitLink, TRPCClientError } from '@trpc/client';
 import { readFile } from 'node:fs/promises';
 import type { ProductRouter } from '../start/product';
+import { ANALYTICS_PROCEDURES } from '../start/trpc-routing';
 
 export const DEFAULT_API = 'http://127.0.0.1:4300';
 
 export function apiUrl(): string {
   return process.env.MICROSCOPE_API_URL ?? DEFAULT_API;
 }
-
-/** Procedures the analytics app answers; in distributed mode it may run at its own address. */
-const ANALYTICS_PROCEDURES = /^(units|unitStats|layers|compare|tuning)\./;
 
 /**
  * A typed client of the API. In the single-process product one address serves everything; in distributed mode

@@ -172,7 +172,8 @@ describe('the routing rule', () => {
   it('is the same in the CLI, the dashboard server and the dashboard dev server', () => {
     const root = path.join(__dirname, '..', '..');
     const literal = (file: string) => /ANALYTICS_PROCEDURES = (\/.*\/);/.exec(readFileSync(path.join(root, file), 'utf8'))?.[1];
-    expect(literal('tools/cli/api-client.ts')).toBe(String(ANALYTICS_PROCEDURES));
+    // The CLI uses this module's rule itself; the dashboard's bundles cannot import tools/, so they hold copies.
+    expect(readFileSync(path.join(root, 'tools/cli/api-client.ts'), 'utf8')).toMatch(/import \{ ANALYTICS_PROCEDURES \} from '\.\.\/start\/trpc-routing';/);
     expect(literal('apps/web/src/trpc/server.tsx')).toBe(String(ANALYTICS_PROCEDURES));
     const prefixes = /ANALYTICS_PREFIXES = \[(.*)\];/.exec(readFileSync(path.join(root, 'apps/web/next.config.js'), 'utf8'))?.[1];
     expect(`/^(${prefixes?.replace(/['\s]/g, '').split(',').join('|')})\\./`).toBe(String(ANALYTICS_PROCEDURES));
